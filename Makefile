@@ -1,0 +1,34 @@
+# Two commands do everything (each sets itself up: virtual environment, pinned installs):
+#   make book   build the book into _build/html
+#   make test   run every check, ending with one summary line
+# Also: make notebooks (re-execute every chapter and store its outputs), make clean.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test notebooks clean setup
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: run make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build -W -n --keep-going --all .
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html in a browser."
+
+test: $(STAMP)
+	$(BIN)/python tools/run_checks.py
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/run_notebook.py --all
+
+clean:
+	rm -rf _build

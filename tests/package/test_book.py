@@ -1,0 +1,51 @@
+"""crossent.book.glue emits exactly what myst_nb.glue emits, with or without myst-nb."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from crossent import book
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    calls = []
+
+    def fake_display(*args, **kwargs):
+        calls.append((args, kwargs))
+
+    import IPython.display
+    import myst_nb.ext.glue
+
+    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display", fake_display)
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    return calls
+
+
+@pytest.mark.parametrize("value", [0.30103, 3, "nats", np.float64(0.2), np.float32(0.5)])
+def test_fallback_matches_myst_nb(captured, monkeypatch, value):
+    returned = book.glue("x", value)
+    with_myst = captured.pop()
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # as on Colab: import fails
+    book.glue("x", value)
+    without_myst = captured.pop()
+    assert with_myst == without_myst
+    assert type(returned) in (float, int, str)
+
+
+def test_numpy_scalars_become_python_numbers(captured):
+    assert type(book.glue("a", np.float64(0.25))) is float
+    assert type(book.glue("b", np.int64(3))) is int
+    (args, kwargs), _ = captured
+    assert args[0] == {"application/papermill.record/text/plain": "0.25"}
+    assert kwargs["metadata"]["scrapbook"] == {
+        "name": "a",
+        "mime_prefix": "application/papermill.record/",
+    }
+
+
+def test_bad_names_are_rejected():
+    with pytest.raises(ValueError, match="name must be an identifier-like string"):
+        book.glue("two words", 1.0)

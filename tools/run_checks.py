@@ -1,0 +1,119 @@
+"""Run every check of the project, in order, and end with one summary line.
+
+Usage: python tools/run_checks.py [STAGE ...]   (no stage: all of them)
+
+Called by `make test` (and so by `.ci/run`) inside the project's virtual environment:
+
+1. ruff: lint and format check, notebooks included;
+2. package: pytest on tests/package (unit tests, hypothesis properties) and the doctests in lib/;
+3. nbval: every chapter re-executed in strict mode, each stored output compared;
+4. chapters: the chapter rules in tests/notebooks (toc, Colab cell, execution order, ...);
+5. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
+6. site: the checks in tests/book over the built HTML.
+
+Every stage runs even if an earlier one failed, so one run shows every problem. The last line
+is `summary: N passed, N failed, N skipped`, counting individual tests (a non-pytest stage
+counts as one test), and the exit code is non-zero if anything failed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "_build" / "test-reports"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Stage:
+    name: str
+    commands: list[list[str]]
+    junit: Path | None = None  # set for pytest stages: tests are counted from this report
+
+
+def pytest_stage(name: str, args: list[str]) -> Stage:
+    xml = REPORTS / f"{name}.xml"
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}"]
+    return Stage(name, [cmd + args], xml)
+
+
+def stages() -> list[Stage]:
+    ruff = str(BIN / "ruff")
+    nbval = ["--nbval", "--nbval-current-env", "--nbval-cell-timeout", "600"]
+    nbval += ["--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg")]
+    build = [str(BIN / "jupyter-book"), "build", "-W", "-n", "--keep-going", "--all", "."]
+    return [
+        Stage("ruff", [[ruff, "check", "."], [ruff, "format", "--check", "."]]),
+        pytest_stage("package", ["tests/package", "--doctest-modules", "lib/crossent"]),
+        pytest_stage("nbval", [*nbval, "chapters"]),
+        pytest_stage("chapters", ["tests/notebooks"]),
+        Stage("book", [build]),
+        pytest_stage("site", ["tests/book"]),
+    ]
+
+
+def count(xml: Path) -> tuple[int, int, int]:
+    root = ET.parse(xml).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    tests = sum(int(s.get("tests", 0)) for s in suites)
+    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    return tests - failed - skipped, failed, skipped
+
+
+def skip_reasons(xml: Path) -> list[str]:
+    reasons = []
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        skip = case.find("skipped")
+        if skip is not None:
+            reasons.append(skip.get("message", "").strip())
+    return sorted(set(reasons))
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    only = set(sys.argv[1:])
+    results = []
+    for stage in stages():
+        if only and stage.name not in only:
+            continue
+        print(f"\n=== {stage.name} ===", flush=True)
+        start = time.perf_counter()
+        if stage.junit is not None and stage.junit.exists():
+            stage.junit.unlink()
+        codes = [subprocess.run(cmd, cwd=ROOT).returncode for cmd in stage.commands]
+        seconds = time.perf_counter() - start
+        if stage.junit is not None and stage.junit.exists():
+            passed, failed, skipped = count(stage.junit)
+            if codes[0] not in (0, 5) and failed == 0:  # pytest broke before reporting a failure
+                failed = 1
+            reasons = skip_reasons(stage.junit)
+        else:
+            ok = all(code == 0 for code in codes)
+            passed, failed, skipped, reasons = int(ok), int(not ok), 0, []
+        results.append((stage.name, passed, failed, skipped, seconds, reasons))
+
+    print("\n=== summary ===")
+    for name, passed, failed, skipped, seconds, reasons in results:
+        verdict = "FAILED" if failed else "ok"
+        print(
+            f"{name:<10} {verdict:<7} {passed:>5} passed {failed:>3} failed "
+            f"{skipped:>3} skipped  {seconds:7.1f} s"
+        )
+        for reason in reasons:
+            print(f"{'':<11}skipped: {reason}")
+    total = [sum(r[i] for r in results) for i in (1, 2, 3)]
+    print(f"summary: {total[0]} passed, {total[1]} failed, {total[2]} skipped")
+    return 1 if total[1] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
