@@ -34,8 +34,8 @@ def repository() -> tuple[str, str]:
 def colab_cell_source() -> str:
     url, branch = repository()
     return (
-        "# Set-up for Google Colab: install the book's companion package `crossent` there.\n"
-        "# Anywhere else this cell does nothing: run `make test` or `pip install -e .` instead.\n"
+        "# On Google Colab, install the book's companion package crossent.\n"
+        "# Anywhere else this cell does nothing (see the README to run locally).\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'

@@ -24,6 +24,27 @@ ROOT = Path(__file__).resolve().parents[1]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of the same name, as nbval does before comparing.
+
+    How a kernel splits one cell's printing into messages depends on timing; merging makes the
+    stored notebook the same on every run.
+    """
+    merged = []
+    for out in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            out.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == out.get("name")
+        ):
+            previous["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def execute(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -45,7 +66,8 @@ def execute(path: Path, timeout: int = 600) -> float:
     elapsed = time.perf_counter() - start
     problems = []
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
-        for out in cell.get("outputs", []):
+        cell.outputs = merge_streams(cell.outputs)
+        for out in cell.outputs:
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 problems.append(f"code cell {i} wrote to stderr: {out.get('text', '')[:300]!r}")
     if problems:
