@@ -1,0 +1,35 @@
+"""crossent: the companion package to the book *From Entropy to Cross-Entropy*.
+
+Information measures, softmax and cross-entropy written to be read, tested and compared with
+TensorFlow. Every logarithm defaults to base e (nats), as in SciPy and TensorFlow.
+
+Submodules: ``crossent.check`` (self-checks for exercises), ``crossent.coding`` (Huffman and
+Shannon codes, expected length, Kraft sum; chapter 2), ``crossent.plotting`` (the book's
+figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers).
+"""
+
+from __future__ import annotations
+
+from . import book, check, coding
+from .information import binary_entropy, entropy, self_information
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "binary_entropy",
+    "book",
+    "check",
+    "coding",
+    "entropy",
+    "plotting",
+    "self_information",
+]
+
+
+def __getattr__(name):
+    # matplotlib is imported only when a figure is drawn, not with the package.
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module 'crossent' has no attribute {name!r}")

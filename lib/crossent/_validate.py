@@ -1,0 +1,139 @@
+"""Input validation shared by every public function of the package.
+
+Each helper raises ``TypeError`` (wrong kind of thing) or ``ValueError`` (right kind, wrong
+value) with a message that names the argument, says what was wrong, and what would be right.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+#: How far a distribution's sum may stray from 1 before it is rejected, by floating dtype.
+#: float64: 1e-6 lets probabilities typed with six decimals through and still catches a typo;
+#: float32 (24-bit significand, eps = 1.2e-7): summing n values rounds by up to about n * eps,
+#: and softmax outputs over thousands of classes drift by 1e-5, so 1e-4 is allowed.
+SUM_TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
+
+
+def as_float_array(x, name: str) -> np.ndarray:
+    """Return ``x`` as a floating NumPy array, keeping float32 and float64 as they are.
+
+    Booleans and integers become float64; float16 becomes float32 (its 10-bit significand is
+    too coarse for logarithms). Anything that is not an array of real numbers raises TypeError.
+    """
+    try:
+        arr = np.asarray(x)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(
+            f"{name} must be a rectangular array of numbers; got a ragged sequence ({err})"
+        ) from None
+    kind = arr.dtype.kind
+    if kind in "biu":
+        return arr.astype(np.float64)
+    if kind == "f":
+        if arr.dtype.itemsize < 4:
+            return arr.astype(np.float32)
+        if arr.dtype.itemsize > 8:
+            return arr.astype(np.float64)
+        return arr
+    if kind == "c":
+        raise TypeError(f"{name} must hold real numbers; got complex dtype {arr.dtype}")
+    raise TypeError(
+        f"{name} must be an array of real numbers; got {type(x).__name__} with dtype {arr.dtype}"
+    )
+
+
+def _index_text(index) -> str:
+    index = tuple(int(i) for i in np.atleast_1d(index))
+    return str(index[0]) if len(index) == 1 else str(index)
+
+
+def check_no_nan(arr: np.ndarray, name: str) -> None:
+    """Raise ValueError naming the first NaN in ``arr``."""
+    nan = np.isnan(arr)
+    if nan.any():
+        where = np.argwhere(nan)[0]
+        at = f" at index {_index_text(where)}" if arr.ndim else ""
+        raise ValueError(f"{name} contains NaN{at}; every entry must be a number")
+
+
+def check_probabilities(arr: np.ndarray, name: str) -> None:
+    """Raise ValueError unless every entry of ``arr`` lies in [0, 1] (NaN included)."""
+    check_no_nan(arr, name)
+    bad = (arr < 0) | (arr > 1)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        value = arr[tuple(where)] if arr.ndim else arr[()]
+        at = f"{name}[{_index_text(where)}]" if arr.ndim else name
+        raise ValueError(f"{name} must hold probabilities in [0, 1]; {at} = {float(value):.6g}")
+
+
+def normalize_axis(axis, arr: np.ndarray, name: str) -> int:
+    """Return ``axis`` as a non-negative int, with clear errors for bad axes and scalars."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int; got {type(axis).__name__} {axis!r}")
+    if arr.ndim == 0:
+        raise ValueError(
+            f"{name} must have at least one dimension (the outcomes or classes); got a scalar"
+        )
+    if not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(
+            f"axis {axis} is out of range for {name} with {arr.ndim} dimension(s); "
+            f"use an axis in [{-arr.ndim}, {arr.ndim - 1}]"
+        )
+    axis = int(axis) % arr.ndim
+    if arr.shape[axis] == 0:
+        raise ValueError(
+            f"{name} has an empty axis {axis} (shape {arr.shape}); "
+            "a distribution needs at least one outcome"
+        )
+    return axis
+
+
+def check_distribution(arr: np.ndarray, name: str, axis: int) -> None:
+    """Raise ValueError unless ``arr`` holds probabilities that sum to 1 along ``axis``."""
+    check_probabilities(arr, name)
+    tol = SUM_TOLERANCE[arr.dtype]
+    sums = arr.sum(axis=axis, dtype=np.float64)
+    bad = np.abs(sums - 1.0) > tol
+    if np.any(bad):
+        if sums.ndim == 0:
+            where = "it sums to"
+            total = float(sums)
+        else:
+            index = np.argwhere(bad)[0]
+            where = f"row {_index_text(index)} sums to"
+            total = float(sums[tuple(index)])
+        raise ValueError(
+            f"{name} must sum to 1 along axis {axis - arr.ndim}; {where} {total:.6g} "
+            f"(allowed error {tol:g} for {arr.dtype})"
+        )
+
+
+def log_of_base(base) -> float:
+    """Return ln(base), after checking that ``base`` is a valid logarithm base."""
+    if isinstance(base, bool) or not isinstance(base, numbers.Real):
+        raise TypeError(
+            f"base must be a real number such as 2, math.e or 10; got {type(base).__name__}"
+        )
+    base = float(base)
+    if not math.isfinite(base) or base <= 0 or base == 1:
+        raise ValueError(
+            f"base must be a finite positive number other than 1 (2 for bits, math.e for nats, "
+            f"10 for hartleys); got {base!r}"
+        )
+    return math.log(base)
+
+
+def plus_zero(x):
+    """Turn a -0.0 (from negating log 1 = 0) into +0.0 so that results print as 0."""
+    return x + x.dtype.type(0) if isinstance(x, np.ndarray | np.generic) else x + 0.0
+
+
+def as_result(x: np.ndarray):
+    """Return a 0-d array as a NumPy scalar of its dtype and anything else unchanged."""
+    return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
+
