@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
-import crossent
 import mpmath
 import numpy as np
 import pytest
+
+import crossent
 from crossent import check
 
 mpmath.mp.dps = 50

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 
-import crossent
 import mpmath
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+import crossent
 
 mpmath.mp.dps = 50
 
