@@ -12,17 +12,47 @@ from __future__ import annotations
 
 from . import book, check, coding
 from .information import binary_entropy, entropy, self_information
+from .losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    kl_divergence,
+    reduce_loss,
+    sigmoid_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits,
+)
+from .softmax import (
+    log_softmax,
+    logsumexp,
+    one_hot,
+    softmax,
+    softmax_jacobian,
+    softmax_naive,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "binary_cross_entropy",
     "binary_entropy",
     "book",
     "check",
     "coding",
+    "cross_entropy",
     "entropy",
+    "kl_divergence",
+    "log_softmax",
+    "logsumexp",
+    "one_hot",
     "plotting",
+    "reduce_loss",
     "self_information",
+    "sigmoid_cross_entropy_with_logits",
+    "softmax",
+    "softmax_cross_entropy_with_logits",
+    "softmax_jacobian",
+    "softmax_naive",
+    "sparse_softmax_cross_entropy_with_logits",
 ]
 
 

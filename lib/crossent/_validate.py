@@ -137,3 +137,102 @@ def as_result(x: np.ndarray):
     """Return a 0-d array as a NumPy scalar of its dtype and anything else unchanged."""
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
 
+
+# --- Logits, labels, shapes and weights (softmax.py and losses.py) ------------------------------
+
+
+def check_logits(arr: np.ndarray, name: str, axis: int, row_max: np.ndarray | None = None) -> None:
+    """Raise ValueError unless every row of ``arr`` along ``axis`` is a valid row of logits.
+
+    A valid row has no NaN, no ``+inf``, and at least one finite entry; ``-inf`` entries are
+    allowed (they mean probability 0). ``row_max`` is ``arr``'s maximum along ``axis`` when the
+    caller has it already: a row is valid exactly when its maximum is finite (NaN and ``+inf``
+    propagate into the maximum, an all ``-inf`` row has maximum ``-inf``), so the common case
+    costs nothing more. Only when some maximum is not finite is ``arr`` searched for the culprit.
+    """
+    if row_max is None:
+        row_max = arr.max(axis=axis)
+    if np.isfinite(row_max).all():
+        return
+    check_no_nan(arr, name)
+    plus = np.isposinf(arr)
+    if plus.any():
+        where = np.argwhere(plus)[0]
+        at = f"{name}[{_index_text(where)}]" if arr.ndim else name
+        raise ValueError(f"{name} must be finite or -inf (-inf means probability 0); {at} = +inf")
+    dead = np.isneginf(arr).all(axis=axis)
+    row = "" if dead.ndim == 0 else f" row {_index_text(np.argwhere(dead)[0])}"
+    which = f"{name}{row} is"
+    raise ValueError(
+        f"{which} -inf everywhere along axis {axis - arr.ndim}; each row needs at least one "
+        "finite logit (all -inf would make every probability 0)"
+    )
+
+
+def check_same_shape(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
+    """Raise ValueError, giving both shapes, unless ``a`` and ``b`` have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{a_name} and {b_name} must have the same shape; got {a_name} shape {a.shape} "
+            f"and {b_name} shape {b.shape}"
+        )
+
+
+def check_positive_finite(value, name: str) -> float:
+    """Return ``value`` as a float after checking that it is a positive finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
+    return value
+
+
+def as_class_ids(x, name: str, n: int) -> np.ndarray:
+    """Return ``x`` as an int64 array of class ids in [0, n), or raise naming the bad entry.
+
+    Only integer dtypes are accepted: floats (even whole ones such as 2.0) and booleans raise
+    TypeError, since a float label usually means probabilities were passed by mistake.
+    """
+    try:
+        arr = np.asarray(x)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(
+            f"{name} must be a rectangular array of integer class ids; got a ragged sequence "
+            f"({err})"
+        ) from None
+    if arr.dtype.kind not in "iu":
+        hint = " (use .astype(int) if they are whole numbers)" if arr.dtype.kind == "f" else ""
+        raise TypeError(
+            f"{name} must be integer class ids in [0, {n}); got dtype {arr.dtype}{hint}"
+        )
+    bad = (arr < 0) | (arr >= n)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        value = int(arr[tuple(where)]) if arr.ndim else int(arr[()])
+        at = f"{name}[{_index_text(where)}]" if arr.ndim else name
+        raise ValueError(f"{name} must be class ids in [0, n) with n = {n} classes; {at} = {value}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_weights(weights: np.ndarray, shape: tuple, target: str) -> None:
+    """Raise unless ``weights`` are finite, non-negative and broadcast to ``shape``."""
+    try:
+        ok = np.broadcast_shapes(weights.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"weights shape {weights.shape} does not broadcast to {target} shape {shape}; "
+            f"give one weight per example (shape {shape}) or a single number"
+        )
+    check_no_nan(weights, "weights")
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        value = weights[tuple(where)] if weights.ndim else weights[()]
+        at = f"weights[{_index_text(where)}]" if weights.ndim else "weights"
+        raise ValueError(
+            f"weights must be finite and non-negative (0 masks an example); "
+            f"{at} = {float(value):.6g}"
+        )

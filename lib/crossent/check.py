@@ -11,8 +11,9 @@ Pass your own function and get a clear verdict::
 
 The expected values are written out here from closed forms (ln 2, log2 6, 1.5 bits, ...),
 computed with the standard library's ``math``; they never come from calling ``crossent`` or
-your function, so a check cannot pass by agreeing with itself. ``tests/package/test_check.py``
-confirms every expected value with ``mpmath`` at 50 digits.
+your function, so a check cannot pass by agreeing with itself. The tests confirm every
+expected value with ``mpmath`` at 50 digits (``tests/package/test_check.py``, ``test_softmax.py``
+and ``test_losses.py``).
 
 A check returns a :class:`CheckResult`, which prints as one line and is truthy when it passed.
 """
@@ -186,3 +187,322 @@ def entropy(fn: Callable) -> CheckResult:
 def binary_entropy(fn: Callable) -> CheckResult:
     """Check ``fn(p, base=math.e)``, your binary entropy, on independent cases."""
     return _run("binary_entropy", fn, CASES["binary_entropy"])
+
+
+# --- Softmax and the cross-entropy losses (chapters 4 to 8) -------------------------------------
+# Expected values again come from closed forms evaluated with `math`: softmax of (0, ln 2) is
+# (1/3, 2/3), log-sum-exp of (1000, 1000) is 1000 + ln 2, and so on. The large logits (±1000) are
+# there on purpose: the textbook formulas overflow or underflow on them.
+
+__all__ += [
+    "binary_cross_entropy",
+    "cross_entropy",
+    "kl_divergence",
+    "log_softmax",
+    "logsumexp",
+    "sigmoid_cross_entropy_with_logits",
+    "softmax",
+    "softmax_cross_entropy_with_logits",
+    "sparse_softmax_cross_entropy_with_logits",
+]
+
+_E123 = [math.exp(1), math.exp(2), math.exp(3)]
+_LSE123 = 3 + math.log1p(math.exp(-1) + math.exp(-2))  # ln(e + e^2 + e^3)
+
+
+def _bce(p: float, q: float) -> float:
+    """-[p ln q + (1 - p) ln(1 - q)] for 0 < q < 1, the binary cross-entropy of one node."""
+    return -(p * math.log(q) + (1 - p) * math.log(1 - q))
+
+
+CASES.update(
+    {
+        "softmax": [
+            Case("equal logits give the uniform distribution", ([0.0, 0.0, 0.0],), [1 / 3] * 3),
+            Case("logits 0 and ln 2 give probabilities 1/3 and 2/3", ([0.0, LN2],), [1 / 3, 2 / 3]),
+            Case("logits 1, 2, 3", ([1.0, 2.0, 3.0],), [e / sum(_E123) for e in _E123]),
+            Case(
+                "large logits (the textbook formula overflows: exp(1003) = inf)",
+                ([1001.0, 1002.0, 1003.0],),
+                [e / sum(_E123) for e in _E123],
+            ),
+            Case(
+                "very negative logits (exp underflows to 0, then 0 / 0)",
+                ([-1000.0, -1000.0],),
+                [0.5, 0.5],
+            ),
+            Case("a -inf logit has probability 0", ([0.0, float("-inf")],), [1.0, 0.0]),
+            Case(
+                "a batch of two rows",
+                ([[0.0, math.log(3)], [5.0, 5.0]],),
+                [[0.25, 0.75], [0.5, 0.5]],
+                {"axis": -1},
+            ),
+            Case(
+                "classes stored in columns",
+                ([[0.0, 7.0], [LN2, 7.0]],),
+                [[1 / 3, 0.5], [2 / 3, 0.5]],
+                {"axis": 0},
+            ),
+            Case(
+                "temperature 2 halves the logits: (0, ln 4) becomes (0, ln 2)",
+                ([0.0, math.log(4)],),
+                [1 / 3, 2 / 3],
+                {"temperature": 2.0},
+            ),
+        ],
+        "log_softmax": [
+            Case("two equal logits: log(1/2) each", ([0.0, 0.0],), [-LN2, -LN2]),
+            Case("logits 1, 2, 3", ([1.0, 2.0, 3.0],), [1 - _LSE123, 2 - _LSE123, 3 - _LSE123]),
+            Case("large equal logits", ([1000.0, 1000.0],), [-LN2, -LN2]),
+            Case(
+                "a probability that rounds to 0 still has a finite log",
+                ([0.0, -1000.0],),
+                [0.0, -1000.0],
+            ),
+            Case(
+                "a batch of two rows",
+                ([[0.0, 0.0], [LN2, 0.0]],),
+                [[-LN2, -LN2], [math.log(2 / 3), math.log(1 / 3)]],
+                {"axis": -1},
+            ),
+        ],
+        "logsumexp": [
+            Case("two zeros: ln 2", ([0.0, 0.0],), LN2),
+            Case("logits 1, 2, 3", ([1.0, 2.0, 3.0],), _LSE123),
+            Case("large logits (exp(1000) overflows)", ([1000.0, 1000.0],), 1000 + LN2),
+            Case("very negative logits (exp underflows)", ([-1000.0, -1000.0],), -1000 + LN2),
+            Case("one dominant logit", ([0.0, -800.0],), 0.0),
+            Case(
+                "a batch of two rows",
+                ([[0.0, 0.0], [1.0, 2.0]],),
+                [LN2, 2 + math.log1p(math.exp(-1))],
+                {"axis": -1},
+            ),
+        ],
+        "cross_entropy": [
+            Case("the article's q1, in nats", ([1, 0, 0], [0.5, 0.2, 0.3]), LN2),
+            Case("the article's q2, in nats", ([1, 0, 0], [0.8, 0.1, 0.1]), -math.log(0.8)),
+            Case(
+                "the article's q1 in base 10 (its 0.3)",
+                ([1, 0, 0], [0.5, 0.2, 0.3]),
+                -math.log10(0.5),
+                {"base": 10},
+            ),
+            Case("q = p gives the entropy, in bits", ([0.5, 0.5], [0.5, 0.5]), 1.0, {"base": 2}),
+            Case(
+                "a mismatched pair, in bits",
+                ([0.5, 0.5], [0.25, 0.75]),
+                -(0.5 * math.log2(0.25) + 0.5 * math.log2(0.75)),
+                {"base": 2},
+            ),
+            Case(
+                "q = 0 where p = 0 adds nothing (0 log 0 = 0)",
+                ([0.5, 0.5, 0.0], [0.5, 0.5, 0.0]),
+                LN2,
+            ),
+            Case("q = 0 where p > 0 costs infinitely much", ([0.5, 0.5], [1.0, 0.0]), math.inf),
+            Case(
+                "the article's batch, in base 10",
+                ([[1, 0, 0], [1, 0, 0]], [[0.5, 0.2, 0.3], [0.8, 0.1, 0.1]]),
+                [-math.log10(0.5), -math.log10(0.8)],
+                {"axis": -1, "base": 10},
+            ),
+        ],
+        "kl_divergence": [
+            Case("q = p: no divergence", ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]), 0.0),
+            Case("one-hot p: KL equals the cross-entropy", ([1, 0, 0], [0.5, 0.2, 0.3]), LN2),
+            Case(
+                "a fair coin modelled as a biased one, in bits",
+                ([0.5, 0.5], [0.9, 0.1]),
+                0.5 * math.log2(0.5 / 0.9) + 0.5 * math.log2(0.5 / 0.1),
+                {"base": 2},
+            ),
+            Case(
+                "the other way round: KL is not symmetric",
+                ([0.9, 0.1], [0.5, 0.5]),
+                0.9 * math.log(0.9 / 0.5) + 0.1 * math.log(0.1 / 0.5),
+            ),
+            Case("p = 0 terms add nothing", ([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]), LN2),
+            Case(
+                "a batch of two rows",
+                ([[0.5, 0.5], [1.0, 0.0]], [[0.5, 0.5], [0.5, 0.5]]),
+                [0.0, LN2],
+                {"axis": -1},
+            ),
+        ],
+        "binary_cross_entropy": [
+            Case(
+                "the article's other form for q1, in base 10 (its 0.55)",
+                ([1, 0, 0], [0.5, 0.2, 0.3]),
+                -(math.log10(0.5) + math.log10(0.8) + math.log10(0.7)),
+                {"base": 10},
+            ),
+            Case(
+                "the article's other form for q2, in nats",
+                ([1, 0, 0], [0.8, 0.1, 0.1]),
+                -(math.log(0.8) + 2 * math.log(0.9)),
+            ),
+            Case("one node, a fair coin", ([0.5], [0.5]), LN2),
+            Case("soft targets", ([0.3, 0.6], [0.4, 0.9]), _bce(0.3, 0.4) + _bce(0.6, 0.9)),
+            Case("perfect predictions cost nothing", ([1.0, 0.0], [1.0, 0.0]), 0.0),
+            Case(
+                "a batch of two examples",
+                ([[1, 0], [0, 1]], [[0.5, 0.5], [0.2, 0.8]]),
+                [2 * LN2, 2 * -math.log(0.8)],
+                {"axis": -1},
+            ),
+        ],
+        "softmax_cross_entropy_with_logits": [
+            Case(
+                "logits ln q for the article's q1",
+                ([1, 0, 0], [math.log(0.5), math.log(0.2), math.log(0.3)]),
+                LN2,
+            ),
+            Case("equal logits, two classes", ([1, 0], [0.0, 0.0]), LN2),
+            Case("soft labels", ([0.9, 0.1], [0.0, 0.0]), LN2),
+            Case(
+                "large logits (the textbook softmax overflows)",
+                ([0, 1], [1000.0, 0.0]),
+                1000.0,
+            ),
+            Case(
+                "a wrong answer whose probability rounds to 0 (clipping would give 23.03)",
+                ([0, 1], [0.0, -800.0]),
+                800.0,
+            ),
+            Case(
+                "a batch of two examples",
+                ([[1, 0], [0, 1]], [[0.0, 0.0], [1000.0, -1000.0]]),
+                [LN2, 2000.0],
+                {"axis": -1},
+            ),
+        ],
+        "sparse_softmax_cross_entropy_with_logits": [
+            Case(
+                "the article's q1 as logits, class 0",
+                ([0], [[math.log(0.5), math.log(0.2), math.log(0.3)]]),
+                [LN2],
+            ),
+            Case("three equal logits", ([2], [[0.0, 0.0, 0.0]]), [math.log(3)]),
+            Case(
+                "a batch with large logits",
+                ([1, 0], [[1000.0, 0.0], [0.0, 0.0]]),
+                [1000.0, LN2],
+            ),
+            Case("a wrong answer far below", ([1], [[0.0, -800.0]]), [800.0]),
+        ],
+        "sigmoid_cross_entropy_with_logits": [
+            Case("logit 0, label 1", (1.0, 0.0), LN2),
+            Case("logit 0, label 0", (0.0, 0.0), LN2),
+            Case("logit ln 3, label 1/2", (0.5, math.log(3)), _bce(0.5, 0.75)),
+            Case("a confident right answer", (1.0, 1000.0), 0.0),
+            Case("a confident wrong answer (exp(1000) overflows)", (0.0, 1000.0), 1000.0),
+            Case("a confident wrong answer, the other side", (1.0, -1000.0), 1000.0),
+            Case("elementwise on arrays", ([1.0, 0.0, 1.0], [0.0, 0.0, 1000.0]), [LN2, LN2, 0.0]),
+        ],
+    }
+)
+
+
+def softmax(fn: Callable) -> CheckResult:
+    """Check ``fn(z, axis=-1, temperature=1.0)``, your softmax, including large logits.
+
+    Cases that pass ``axis`` or ``temperature`` are skipped, and the verdict says so, when your
+    function does not take that argument.
+
+    >>> import crossent
+    >>> crossent.check.softmax(crossent.softmax)
+    softmax: passed all 9 cases
+    """
+    return _run("softmax", fn, CASES["softmax"])
+
+
+def log_softmax(fn: Callable) -> CheckResult:
+    """Check ``fn(z, axis=-1)``, your log-softmax, including probabilities that round to 0.
+
+    >>> import crossent
+    >>> crossent.check.log_softmax(crossent.log_softmax)
+    log_softmax: passed all 5 cases
+    """
+    return _run("log_softmax", fn, CASES["log_softmax"])
+
+
+def logsumexp(fn: Callable) -> CheckResult:
+    """Check ``fn(z, axis=-1)``, your log-sum-exp, including logits of ±1000.
+
+    >>> import crossent
+    >>> crossent.check.logsumexp(crossent.logsumexp)
+    logsumexp: passed all 6 cases
+    """
+    return _run("logsumexp", fn, CASES["logsumexp"])
+
+
+def cross_entropy(fn: Callable) -> CheckResult:
+    """Check ``fn(p, q, base=math.e, axis=-1)``, your cross-entropy, in nats by default.
+
+    >>> import crossent
+    >>> crossent.check.cross_entropy(crossent.cross_entropy)
+    cross_entropy: passed all 8 cases
+    """
+    return _run("cross_entropy", fn, CASES["cross_entropy"])
+
+
+def kl_divergence(fn: Callable) -> CheckResult:
+    """Check ``fn(p, q, base=math.e, axis=-1)``, your KL divergence KL(p || q).
+
+    >>> import crossent
+    >>> crossent.check.kl_divergence(crossent.kl_divergence)
+    kl_divergence: passed all 6 cases
+    """
+    return _run("kl_divergence", fn, CASES["kl_divergence"])
+
+
+def binary_cross_entropy(fn: Callable) -> CheckResult:
+    """Check ``fn(p, q, base=math.e, axis=-1)``, your binary cross-entropy summed over nodes.
+
+    >>> import crossent
+    >>> crossent.check.binary_cross_entropy(crossent.binary_cross_entropy)
+    binary_cross_entropy: passed all 6 cases
+    """
+    return _run("binary_cross_entropy", fn, CASES["binary_cross_entropy"])
+
+
+def softmax_cross_entropy_with_logits(fn: Callable) -> CheckResult:
+    """Check ``fn(labels, logits, axis=-1)``, your softmax cross-entropy on logits, in nats.
+
+    >>> import crossent
+    >>> crossent.check.softmax_cross_entropy_with_logits(
+    ...     crossent.softmax_cross_entropy_with_logits
+    ... )
+    softmax_cross_entropy_with_logits: passed all 6 cases
+    """
+    return _run("softmax_cross_entropy_with_logits", fn, CASES["softmax_cross_entropy_with_logits"])
+
+
+def sparse_softmax_cross_entropy_with_logits(fn: Callable) -> CheckResult:
+    """Check ``fn(labels, logits)``, your softmax cross-entropy with integer labels.
+
+    >>> import crossent
+    >>> crossent.check.sparse_softmax_cross_entropy_with_logits(
+    ...     crossent.sparse_softmax_cross_entropy_with_logits
+    ... )
+    sparse_softmax_cross_entropy_with_logits: passed all 4 cases
+    """
+    return _run(
+        "sparse_softmax_cross_entropy_with_logits",
+        fn,
+        CASES["sparse_softmax_cross_entropy_with_logits"],
+    )
+
+
+def sigmoid_cross_entropy_with_logits(fn: Callable) -> CheckResult:
+    """Check ``fn(labels, logits)``, your elementwise sigmoid cross-entropy on logits.
+
+    >>> import crossent
+    >>> crossent.check.sigmoid_cross_entropy_with_logits(
+    ...     crossent.sigmoid_cross_entropy_with_logits
+    ... )
+    sigmoid_cross_entropy_with_logits: passed all 7 cases
+    """
+    return _run("sigmoid_cross_entropy_with_logits", fn, CASES["sigmoid_cross_entropy_with_logits"])
