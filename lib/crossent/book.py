@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -12,8 +13,17 @@ __all__ = ["glue"]
 GLUE_PREFIX = "application/papermill.record/"
 
 
+#: Glued floats keep this many significant digits. Prose shows at most six; the stored value
+#: keeps a few more, but not the last bits, which may differ between CPUs (NumPy picks SIMD code
+#: paths for exp and log by CPU), so the stored output is the same on every machine.
+SIGNIFICANT_DIGITS = 10
+
+
 def _plain(value):
-    """Turn NumPy scalars into Python numbers, so that the glued text reads 0.3, not np.float64."""
+    """Turn NumPy scalars into Python numbers, so that the glued text reads 0.3, not np.float64.
+
+    Floats are rounded to ``SIGNIFICANT_DIGITS`` significant digits.
+    """
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool):
@@ -21,7 +31,8 @@ def _plain(value):
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return float(value)
+        value = float(value)
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else value
     return value
 
 
@@ -29,7 +40,8 @@ def glue(name: str, value, display: bool = False):
     """Store ``value`` under ``name`` so that the book's text can show it, and return it.
 
     Prose refers to it as ``{glue:text}`name:.3f```. NumPy scalars are turned into Python
-    floats and ints first. With myst-nb installed this is ``myst_nb.glue``; without it (on
+    floats and ints first, and floats are rounded to 10 significant digits (see
+    ``SIGNIFICANT_DIGITS``). With myst-nb installed this is ``myst_nb.glue``; without it (on
     Colab) it emits the very same output, so a notebook runs and looks the same everywhere.
     """
     if not isinstance(name, str) or not name.isidentifier():

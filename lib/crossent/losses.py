@@ -275,7 +275,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
     0 does not make the loss infinite, and a confident right answer keeps its small loss to
     full precision. Natural logarithm (nats), as in ``tf.nn.softmax_cross_entropy_with_logits``.
     ``-inf`` logits are allowed (probability 0): with label 0 they add nothing, with a positive
-    label they make the loss ``+inf``. Chapters 5 and 8 explain it; chapter 8 derives its
+    label they make the loss ``+inf``. Chapters 5 and 8 explain it; chapter 9 derives its
     gradient with respect to the logits, ``softmax(z) - p``.
 
     Parameters
@@ -419,7 +419,7 @@ def sigmoid_cross_entropy_with_logits(labels, logits):
     and taken as limits (sigma(+inf) = 1, sigma(-inf) = 0): the loss is 0 if the label agrees
     and ``+inf`` otherwise, where the formula itself would give NaN. Summing over the last
     axis gives :func:`binary_cross_entropy` of ``(labels, sigmoid(logits))``. Chapter 6
-    explains it; chapter 8 its gradient ``sigma(x) - p``.
+    explains it; chapter 9 its gradient ``sigma(x) - p``.
 
     Parameters
     ----------

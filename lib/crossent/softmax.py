@@ -352,7 +352,7 @@ def softmax_jacobian(z):
 
     J is symmetric and every row sums to 0 (adding the same number to all logits changes
     nothing). Chapter 4 (``chapters/04_softmax``) derives it and checks it against finite
-    differences; chapter 8 combines it with the cross-entropy's gradient into ``s - p``.
+    differences; chapter 9 combines it with the cross-entropy's gradient into ``s - p``.
 
     Parameters
     ----------

@@ -50,3 +50,12 @@ def test_numpy_scalars_become_python_numbers(captured):
 def test_bad_names_are_rejected():
     with pytest.raises(ValueError, match="name must be an identifier-like string"):
         book.glue("two words", 1.0)
+
+
+def test_floats_are_rounded_to_ten_significant_digits(captured):
+    # 0.1 + 0.2 = 0.30000000000000004: the last bits are rounding, not content.
+    assert book.glue("c", 0.1 + 0.2) == 0.3
+    assert book.glue("d", 1 / 3) == 0.3333333333
+    assert book.glue("e", 123456.78901234) == 123456.789
+    assert book.glue("f", float("inf")) == float("inf")
+    assert book.glue("g", 7) == 7 and type(book.glue("h", 7)) is int
