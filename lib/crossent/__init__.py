@@ -5,12 +5,19 @@ TensorFlow. Every logarithm defaults to base e (nats), as in SciPy and TensorFlo
 
 Submodules: ``crossent.check`` (self-checks for exercises), ``crossent.coding`` (Huffman and
 Shannon codes, expected length, Kraft sum; chapter 2), ``crossent.plotting`` (the book's
-figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers).
+figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers), and
+``crossent.tf`` (TensorFlow helpers for chapters 8 and 9; never imported with the package:
+``from crossent import tf as ctf``, after ``pip install "crossent[tf]"``).
 """
 
 from __future__ import annotations
 
 from . import book, check, coding
+from .gradients import (
+    sigmoid_cross_entropy_grad,
+    softmax_cross_entropy_grad,
+    sparse_softmax_cross_entropy_grad,
+)
 from .information import binary_entropy, entropy, self_information
 from .losses import (
     binary_cross_entropy,
@@ -47,11 +54,14 @@ __all__ = [
     "plotting",
     "reduce_loss",
     "self_information",
+    "sigmoid_cross_entropy_grad",
     "sigmoid_cross_entropy_with_logits",
     "softmax",
+    "softmax_cross_entropy_grad",
     "softmax_cross_entropy_with_logits",
     "softmax_jacobian",
     "softmax_naive",
+    "sparse_softmax_cross_entropy_grad",
     "sparse_softmax_cross_entropy_with_logits",
 ]
 

@@ -236,3 +236,35 @@ def check_weights(weights: np.ndarray, shape: tuple, target: str) -> None:
             f"weights must be finite and non-negative (0 masks an example); "
             f"{at} = {float(value):.6g}"
         )
+
+
+# --- Reductions and sparse labels (gradients.py) ------------------------------------------------
+
+
+def check_reduction(reduction, valid: tuple) -> None:
+    """Raise ValueError, listing the valid names, unless ``reduction`` is one of ``valid``."""
+    if not isinstance(reduction, str) or reduction not in valid:
+        names = ", ".join(repr(r) for r in valid)
+        raise ValueError(f"reduction must be one of {names}; got {reduction!r}")
+
+
+def check_class_ids_shape(
+    shape: tuple, logits_shape: tuple, dense: str = "softmax_cross_entropy_with_logits"
+) -> None:
+    """Raise ValueError unless class ids of ``shape`` fit logits of ``logits_shape``.
+
+    The ids need one dimension fewer than the logits (no class axis) and the logits' shape
+    without its last axis; both shapes are named. ``dense`` is the function to suggest for
+    one-hot or probability labels.
+    """
+    if len(shape) != len(logits_shape) - 1:
+        raise ValueError(
+            f"labels must have one dimension fewer than logits (no class axis); got labels "
+            f"shape {shape} and logits shape {logits_shape} (for one-hot or probability "
+            f"labels, use {dense})"
+        )
+    if shape != logits_shape[:-1]:
+        raise ValueError(
+            f"labels shape {shape} must equal logits shape without its last (class) axis, "
+            f"{logits_shape[:-1]}; got labels shape {shape} and logits shape {logits_shape}"
+        )

@@ -12,8 +12,8 @@ Pass your own function and get a clear verdict::
 The expected values are written out here from closed forms (ln 2, log2 6, 1.5 bits, ...),
 computed with the standard library's ``math``; they never come from calling ``crossent`` or
 your function, so a check cannot pass by agreeing with itself. The tests confirm every
-expected value with ``mpmath`` at 50 digits (``tests/package/test_check.py``, ``test_softmax.py``
-and ``test_losses.py``).
+expected value with ``mpmath`` at 50 digits (``tests/package/test_check.py``, ``test_softmax.py``,
+``test_losses.py`` and ``test_gradients.py``).
 
 A check returns a :class:`CheckResult`, which prints as one line and is truthy when it passed.
 """
@@ -506,3 +506,90 @@ def sigmoid_cross_entropy_with_logits(fn: Callable) -> CheckResult:
     sigmoid_cross_entropy_with_logits: passed all 7 cases
     """
     return _run("sigmoid_cross_entropy_with_logits", fn, CASES["sigmoid_cross_entropy_with_logits"])
+
+
+# --- Gradients of the losses on logits (chapter 9) ----------------------------------------------
+# Closed forms again: softmax(z) - p with softmax of (0, ln 3) = (1/4, 3/4), sigma(ln 3) = 3/4.
+# The ±1000 logits make the textbook softmax and sigmoid overflow or divide 0 by 0.
+
+__all__ += ["sigmoid_cross_entropy_grad", "softmax_cross_entropy_grad"]
+
+CASES.update(
+    {
+        "softmax_cross_entropy_grad": [
+            Case(
+                "logits ln q for the article's q1: q - p",
+                ([1, 0, 0], [math.log(0.5), math.log(0.2), math.log(0.3)]),
+                [-0.5, 0.2, 0.3],
+            ),
+            Case("equal logits, two classes", ([1, 0], [0.0, 0.0]), [-0.5, 0.5]),
+            Case("soft labels", ([0.9, 0.1], [0.0, 0.0]), [-0.4, 0.4]),
+            Case(
+                "large logits (the textbook softmax overflows)",
+                ([0, 1], [1000.0, 0.0]),
+                [1.0, -1.0],
+            ),
+            Case(
+                "very negative logits (exp underflows to 0, then 0 / 0)",
+                ([1, 0], [-1000.0, -1000.0]),
+                [-0.5, 0.5],
+            ),
+            Case(
+                "a batch of two examples",
+                ([[1, 0], [0, 1]], [[0.0, math.log(3)], [5.0, 5.0]]),
+                [[-0.75, 0.75], [0.5, -0.5]],
+                {"axis": -1},
+            ),
+            Case(
+                "classes stored in columns",
+                ([[1, 0], [0, 1]], [[0.0, 5.0], [math.log(3), 5.0]]),
+                [[-0.75, 0.5], [0.75, -0.5]],
+                {"axis": 0},
+            ),
+            Case(
+                "the mean over a batch of m = 2 divides each gradient by 2",
+                ([[1, 0], [0, 1]], [[0.0, math.log(3)], [5.0, 5.0]]),
+                [[-0.375, 0.375], [0.25, -0.25]],
+                {"reduction": "mean"},
+            ),
+        ],
+        "sigmoid_cross_entropy_grad": [
+            Case("logit 0, label 1", (1.0, 0.0), -0.5),
+            Case("logit 0, label 0", (0.0, 0.0), 0.5),
+            Case("logit ln 3, label 0", (0.0, math.log(3)), 0.75),
+            Case("logit ln 3, label 1/2", (0.5, math.log(3)), 0.25),
+            Case("a confident right answer", (1.0, 1000.0), 0.0),
+            Case("a confident wrong answer (exp(1000) overflows)", (1.0, -1000.0), -1.0),
+            Case("a confident wrong answer, the other side", (0.0, 1000.0), 1.0),
+            Case(
+                "elementwise on arrays",
+                ([1.0, 0.0, 1.0], [0.0, -math.log(3), -1000.0]),
+                [-0.5, 0.25, -1.0],
+            ),
+        ],
+    }
+)
+
+
+def softmax_cross_entropy_grad(fn: Callable) -> CheckResult:
+    """Check ``fn(labels, logits, axis=-1, reduction="none")``, your gradient ``q - p``.
+
+    The gradient of the softmax cross-entropy with respect to the logits, one row per example.
+    Cases that pass ``axis`` or ``reduction`` are skipped, and the verdict says so, when your
+    function does not take that argument.
+
+    >>> import crossent
+    >>> crossent.check.softmax_cross_entropy_grad(crossent.softmax_cross_entropy_grad)
+    softmax_cross_entropy_grad: passed all 8 cases
+    """
+    return _run("softmax_cross_entropy_grad", fn, CASES["softmax_cross_entropy_grad"])
+
+
+def sigmoid_cross_entropy_grad(fn: Callable) -> CheckResult:
+    """Check ``fn(labels, logits)``, your elementwise gradient ``sigma(x) - p``.
+
+    >>> import crossent
+    >>> crossent.check.sigmoid_cross_entropy_grad(crossent.sigmoid_cross_entropy_grad)
+    sigmoid_cross_entropy_grad: passed all 8 cases
+    """
+    return _run("sigmoid_cross_entropy_grad", fn, CASES["sigmoid_cross_entropy_grad"])
