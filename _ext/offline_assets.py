@@ -6,6 +6,9 @@ browser test) every formula would stay raw LaTeX. This extension copies MathJax 
 requirements.txt) into `_build/html/_static/mathjax/` and points `mathjax_path` at it.
 Only what the CommonHTML output needs is copied: the combined `tex-chtml.js`, its fonts, the
 TeX extensions it may autoload, and the menu and accessibility components it loads on demand.
+
+It also drops a duplicated inline script that sphinx-thebe adds (see `drop_duplicate_scripts`),
+which made every page throw a JavaScript error in the browser.
 """
 
 from __future__ import annotations
@@ -49,8 +52,31 @@ def use_local_mathjax(app, config) -> None:
     config.mathjax_path = f"mathjax/{MATHJAX_JS}"
 
 
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Keep one copy of each script on a page, whatever its `filename` is spelled as.
+
+    Extensions such as sphinx-thebe and sphinx-togglebutton add inline scripts with
+    `app.add_js_file(None, body=...)`. Sphinx 7.4 adds them to the builder as `None` and, again in
+    `prepare_writing`, as `''`: two entries that do not compare equal, so every page declared
+    `const THEBE_JS_URL` twice and the browser threw "Identifier 'THEBE_JS_URL' has already been
+    declared".
+    """
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, kept = set(), []
+    for script in scripts:
+        attributes = tuple(sorted(getattr(script, "attributes", {}).items()))
+        key = (getattr(script, "filename", script) or "", attributes)
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    scripts[:] = kept
+
+
 def setup(app):
     mathjax_source()  # fail early, with a clear message, if MathJax is missing
     app.connect("config-inited", use_local_mathjax)
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("build-finished", copy_mathjax)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

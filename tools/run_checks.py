@@ -8,8 +8,14 @@ Called by `make test` (and so by `.ci/run`) inside the project's virtual environ
 2. package: pytest on tests/package (unit tests, hypothesis properties) and the doctests in lib/;
 3. nbval: every chapter re-executed in strict mode, each stored output compared;
 4. chapters: the chapter rules in tests/notebooks (toc, Colab cell, execution order, ...);
-5. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
-6. site: the checks in tests/book over the built HTML.
+5. colab: tests/colab: each chapter run alone, in an empty directory, in a virtual environment
+   holding only what Colab has plus the built wheel of crossent (no repository, no myst-nb),
+   must reproduce its stored outputs; the dependency ranges must admit Colab's versions;
+6. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
+7. site: the checks in tests/book over the built HTML;
+8. browser: tests/book/test_browser.py opens every page in headless Chromium (Debian's
+   `chromium` package). Without Chromium these tests are skipped and the summary says so;
+   with CI=true a missing Chromium is a failure.
 
 Every stage runs even if an earlier one failed, so one run shows every problem. The last line
 is `summary: N passed, N failed, N skipped`, counting individual tests (a non-pytest stage
@@ -29,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "_build" / "test-reports"
 BIN = Path(sys.executable).parent
+BROWSER_TEST = "tests/book/test_browser.py"
 
 
 @dataclass
@@ -54,8 +61,10 @@ def stages() -> list[Stage]:
         pytest_stage("package", ["tests/package", "--doctest-modules", "lib/crossent"]),
         pytest_stage("nbval", [*nbval, "chapters"]),
         pytest_stage("chapters", ["tests/notebooks"]),
+        pytest_stage("colab", ["tests/colab"]),
         Stage("book", [build]),
-        pytest_stage("site", ["tests/book"]),
+        pytest_stage("site", ["tests/book", f"--ignore={BROWSER_TEST}"]),
+        pytest_stage("browser", [BROWSER_TEST]),
     ]
 
 
@@ -69,12 +78,14 @@ def count(xml: Path) -> tuple[int, int, int]:
 
 
 def skip_reasons(xml: Path) -> list[str]:
-    reasons = []
+    """Each distinct skip reason, with how many tests it skipped when more than one."""
+    reasons: dict[str, int] = {}
     for case in ET.parse(xml).getroot().iter("testcase"):
         skip = case.find("skipped")
         if skip is not None:
-            reasons.append(skip.get("message", "").strip())
-    return sorted(set(reasons))
+            reason = skip.get("message", "").strip().removeprefix("Skipped: ")
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return [f"{r} ({n} tests)" if n > 1 else r for r, n in sorted(reasons.items())]
 
 
 def main() -> int:
@@ -103,7 +114,7 @@ def main() -> int:
 
     print("\n=== summary ===")
     for name, passed, failed, skipped, seconds, reasons in results:
-        verdict = "FAILED" if failed else "ok"
+        verdict = "FAILED" if failed else "SKIPPED" if skipped and not passed else "ok"
         print(
             f"{name:<10} {verdict:<7} {passed:>5} passed {failed:>3} failed "
             f"{skipped:>3} skipped  {seconds:7.1f} s"
@@ -111,6 +122,9 @@ def main() -> int:
         for reason in reasons:
             print(f"{'':<11}skipped: {reason}")
     total = [sum(r[i] for r in results) for i in (1, 2, 3)]
+    skips = [f"{r[0]} {r[3]}" for r in results if r[3]]
+    if skips:
+        print(f"NOTE: tests were skipped ({', '.join(skips)}); the reasons are listed above.")
     print(f"summary: {total[0]} passed, {total[1]} failed, {total[2]} skipped")
     return 1 if total[1] else 0
 

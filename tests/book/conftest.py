@@ -1,0 +1,122 @@
+"""Fixtures for the browser test: the built book served on localhost, and a headless Chromium.
+
+The browser is Debian's `chromium` package (never a browser downloaded by `playwright install`),
+driven through Playwright's Python API. Without it the browser tests are skipped, with a reason
+that says how to get it; with the environment variable CI=true a missing browser is a failure,
+so that CI cannot pass without having looked at the book in a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium",)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOW_TO_ENABLE = "install Debian's chromium: sudo apt-get install chromium"
+SERVER_LIFETIME = 600  # seconds; the server shuts itself down after this, whatever happens
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def find_chromium() -> str | None:
+    """Debian's chromium; CROSSENT_CHROMIUM=/path/to/chromium picks another (or none, if absent)."""
+    if "CROSSENT_CHROMIUM" in os.environ:
+        chosen = os.environ["CROSSENT_CHROMIUM"]
+        return chosen if os.access(chosen, os.X_OK) else None
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("chromium")
+
+
+def skip_or_fail(problem: str) -> None:
+    """Skip with a reason that says how to enable the test; under CI=true, fail instead."""
+    if in_ci():
+        pytest.fail(f"{problem} and CI=true, so this is a failure: {HOW_TO_ENABLE}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {problem}; to run them, {HOW_TO_ENABLE}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        skip_or_fail("Chromium was not found (no /usr/bin/chromium, no `chromium` on PATH)")
+    return path
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    timeout = 30  # a stuck connection cannot hold a server thread for ever
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url() -> Iterator[str]:
+    """Serve _build/html on a free port of 127.0.0.1 from a thread; yield the base URL."""
+    if not (HTML / "index.html").is_file():
+        pytest.skip("the book is not built: run `make book` (the test command's book stage)")
+    handler = functools.partial(QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
+    thread.start()
+    watchdog = threading.Timer(SERVER_LIFETIME, server.shutdown)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        watchdog.cancel()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser_context(chromium_path, tmp_path_factory):
+    """One headless Chromium with a fresh, empty profile for the whole session."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is pinned in requirements.txt
+        skip_or_fail(
+            "the Python package playwright is not installed (pip install -r requirements.txt)"
+        )
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=chromium_path,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+            service_workers="block",
+            timeout=60_000,
+        )
+        context.set_default_timeout(20_000)
+        try:
+            yield context
+        finally:
+            context.close()

@@ -1,0 +1,306 @@
+"""The built book, as a reader sees it: every page opened in a real (headless) Chromium.
+
+The pages come from _build/html (the test command's book stage builds it first) and are served
+on 127.0.0.1 by a thread of this test (see conftest.py). Any request to another host is aborted
+and counted as a failure: the book must work offline. For every page: no console errors, no
+failed requests, MathJax has typeset every formula and left no raw TeX, every image has loaded
+and has alt text. Chapter pages also: the Colab launch link opens this chapter's notebook in
+this repository, and the first solution dropdown opens when clicked; a full-page screenshot of
+each, as it first appears, goes to _build/screenshots/. The search page finds "softmax".
+
+Needs Debian's chromium (`sudo apt-get install chromium`); without it these tests are skipped,
+or fail when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+WEIGHT_REPORT = ROOT / "_build" / "test-reports" / "browser-page-weight.txt"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+sys.path.insert(0, str(ROOT / "tools"))
+
+from chapter_template import repository  # noqa: E402
+
+
+def book_pages() -> list[str]:
+    """Every page of the built book, as paths relative to _build/html.
+
+    That is each page in _toc.yml and every page Sphinx generates beside them at the top level
+    (index, search, genindex, ...). Files left over in _build/html from older builds of pages
+    no longer in the table of contents are not pages of the book.
+    """
+    if not HTML.is_dir():
+        return []
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = {f"{name}.html" for name in toc_files(toc)}
+    pages |= {p.name for p in HTML.glob("*.html") if not p.name.startswith(("_", "."))}
+    return sorted(pages)
+
+
+def toc_files(node) -> list[str]:
+    """The `root` and every `file` entry of a _toc.yml, in order."""
+    if isinstance(node, list):
+        return [name for item in node for name in toc_files(item)]
+    if not isinstance(node, dict):
+        return []
+    names = [node[key] for key in ("root", "file") if key in node]
+    return names + [name for value in node.values() for name in toc_files(value)]
+
+
+PAGES = book_pages()
+CHAPTER_PAGES = [p for p in PAGES if p.startswith("chapters/")]
+OTHER_PAGES = [p for p in PAGES if p not in CHAPTER_PAGES]
+
+pytestmark = pytest.mark.skipif(
+    not PAGES, reason="the book is not built: run `make book` (the test command's book stage)"
+)
+
+# Text nodes inside these are code or rendered math, not prose: raw TeX there is not a failure.
+NOT_PROSE = "pre, code, script, style, noscript, textarea, mjx-container, .highlight"
+RAW_TEX_JS = """(notProse) => {
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement && node.parentElement.closest(notProse)) continue;
+    const text = node.textContent;
+    const m = text.match(/\\$\\$|\\\\\\(|\\\\\\)|\\\\\\[|\\\\\\]|\\\\begin\\{/);
+    if (m) found.push(text.slice(Math.max(0, m.index - 40), m.index + 40).trim());
+  }
+  return found;
+}"""
+MATH_JS = """() => {
+  const math = [...document.querySelectorAll("span.math, div.math")];
+  return {
+    total: math.length,
+    untypeset: math.filter((el) => !el.querySelector("mjx-container"))
+                   .map((el) => el.textContent.slice(0, 80)),
+    containers: document.querySelectorAll("mjx-container").length,
+  };
+}"""
+# What the page made the browser fetch, as decoded bytes (the same whether cached or not).
+LOADED_JS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const res = performance.getEntriesByType("resource");
+  const bytes = (entries) => entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0);
+  const images = res.filter((e) => e.initiatorType === "img");
+  return {html: nav.decodedBodySize, images: bytes(images), all: nav.decodedBodySize + bytes(res),
+          requests: res.length + 1};
+}"""
+IMAGES_JS = """async () => {
+  const images = [...document.images];
+  images.forEach((img) => { img.loading = "eager"; });
+  await Promise.all(images.map((img) => img.decode().catch(() => null)));
+  return images.map((img) => ({
+    src: img.getAttribute("src"), alt: img.getAttribute("alt"), width: img.naturalWidth,
+  }));
+}"""
+
+
+@dataclass
+class Visit:
+    """A page opened in the browser, and everything that went wrong while it loaded."""
+
+    page: object
+    problems: list[str] = field(default_factory=list)
+
+    def assert_no_problems(self) -> None:
+        assert not self.problems, "\n".join(dict.fromkeys(self.problems))  # each once, in order
+
+
+def open_page(context, url: str) -> Visit:
+    page = context.new_page()
+    visit = Visit(page)
+    problems = visit.problems
+
+    def route(route):
+        host = urlparse(route.request.url).hostname
+        if host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            problems.append(
+                f"request to another host (the book must work offline): {route.request.url}"
+            )
+            route.abort("blockedbyclient")
+
+    page.route("**/*", route)
+    page.on(
+        "console",
+        lambda m: m.type == "error" and problems.append(f"console error: {m.text} at {m.location}"),
+    )
+    page.on("pageerror", lambda e: problems.append(f"uncaught JavaScript error: {e}"))
+    page.on(
+        "requestfailed",
+        lambda r: problems.append(f"request failed: {r.url} ({r.failure})"),
+    )
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} for {r.url}"),
+    )
+    page.goto(url, wait_until="load")
+    return visit
+
+
+def settle(visit: Visit, source: str) -> None:
+    """Wait for a meta-refresh redirect, for MathJax's first typeset and for the network."""
+    page = visit.page
+    redirect = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', source, re.IGNORECASE)
+    if redirect:
+        page.wait_for_url(urljoin(page.url, redirect.group(1)))
+        page.wait_for_load_state("load")
+    if page.evaluate("() => 'MathJax' in window"):
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise.then(() => true)")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def visit(browser_context, site_url):
+    visits = []
+
+    def _open(path: str) -> Visit:
+        visits.append(open_page(browser_context, site_url + path))
+        return visits[-1]
+
+    yield _open
+    for v in visits:
+        v.page.close()
+
+
+def test_the_book_has_the_pages_a_reader_expects():
+    expected = {"index.html", "intro.html", "notation.html", "bibliography.html", "search.html"}
+    assert expected <= set(PAGES)
+    assert CHAPTER_PAGES, "the table of contents lists no chapter"
+    missing = [page for page in PAGES if not (HTML / page).is_file()]
+    assert not missing, f"pages in _toc.yml that were not built: {missing}"
+
+
+def check_page(v: Visit, source: str) -> None:
+    """What every page must do: typeset all its math, leave no raw TeX, load every image.
+
+    Problems are added to the visit's, so that one failure reports everything wrong with a page.
+    """
+    page, problems = v.page, v.problems
+    math = page.evaluate(MATH_JS)
+    if 'class="math' in source:
+        if not page.evaluate("() => 'MathJax' in window"):
+            problems.append("the page has math but MathJax is not loaded")
+        elif not (math["total"] and math["containers"]):
+            problems.append("MathJax rendered nothing")
+        if math["untypeset"]:
+            problems.append(f"formulas left untypeset: {math['untypeset']}")
+    raw = page.evaluate(RAW_TEX_JS, NOT_PROSE)
+    if raw:
+        problems.append(f"raw TeX left in the text: {raw}")
+    for img in page.evaluate(IMAGES_JS):
+        if not img["width"]:
+            problems.append(f"image did not load: {img['src']}")
+        if not (img["alt"] or "").strip():
+            problems.append(f"image without alt text: {img['src']}")
+
+
+@pytest.mark.parametrize("path", OTHER_PAGES)
+def test_page_loads_offline_with_math_and_images(visit, path):
+    source = (HTML / path).read_text(encoding="utf-8")
+    v = visit(path)
+    settle(v, source)
+    check_page(v, source)
+    v.assert_no_problems()
+
+
+@pytest.fixture(scope="module")
+def weights():
+    """Lines of the browser's page-weight report, written when the module's tests are done."""
+    lines: list[str] = []
+    yield lines
+    if lines:
+        WEIGHT_REPORT.parent.mkdir(parents=True, exist_ok=True)
+        header = "what a first visit to each chapter page loads (decoded bytes, every request)"
+        WEIGHT_REPORT.write_text("\n".join([header, *sorted(lines)]) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES, ids=[Path(p).stem for p in CHAPTER_PAGES])
+def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit, weights, path):
+    """A chapter page passes every check of the other pages, and these as well."""
+    stem = Path(path).stem
+    source = (HTML / path).read_text(encoding="utf-8")
+    v = visit(path)
+    settle(v, source)
+    page = v.page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"), full_page=True)
+    check_page(v, source)
+    loaded = page.evaluate(LOADED_JS)
+    weights.append(
+        f"{stem:<20} HTML + images {(loaded['html'] + loaded['images']) / 1e6:5.2f} MB, "
+        f"everything {loaded['all'] / 1e6:5.2f} MB in {loaded['requests']} requests"
+    )
+    assert loaded["html"] + loaded["images"] < 2_000_000, f"{stem}: page and images over 2 MB"
+
+    url, branch = repository()
+    repo = url.removeprefix("https://github.com/")
+    expected = (
+        f"https://colab.research.google.com/github/{repo}/blob/{branch}/chapters/{stem}.ipynb"
+    )
+    colab = page.eval_on_selector_all(
+        "a[href*='colab.research.google.com']", "(links) => links.map((a) => a.href)"
+    )
+    assert colab, "no Colab launch link on the page"
+    assert set(colab) == {expected}, f"Colab links {colab}, expected {expected}"
+
+    solution = page.locator(".solution.dropdown").first
+    assert solution.count() == 1, "no solution dropdown on the page"
+    body = solution.locator(":scope > :not(.admonition-title)").first
+    assert not body.is_visible(), "the first solution is open before it is clicked"
+    solution.locator(".admonition-title button.toggle-button").click()
+    body.wait_for(state="visible", timeout=5_000)
+    assert body.inner_text().strip(), "the opened solution is empty"
+    v.assert_no_problems()
+
+
+def test_search_finds_softmax(visit):
+    v = visit("search.html?q=softmax")
+    page = v.page
+    page.wait_for_function(
+        "() => { const h = document.querySelector('#search-results h2');"
+        " return h && h.textContent.trim() === 'Search Results'; }"
+    )
+    page.wait_for_load_state("networkidle")
+    links = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "(links) => links.map((a) => a.getAttribute('href'))"
+    )
+    assert links, "searching for 'softmax' found nothing"
+    pages = {link.split("#")[0] for link in links}
+    for target in pages:
+        assert (HTML / target).is_file(), f"a search result links to a missing page: {target}"
+    if "softmax" in (ROOT / "intro.md").read_text(encoding="utf-8").lower():
+        assert "intro.html" in pages, f"intro.md mentions softmax but the search found {pages}"
+    v.assert_no_problems()
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_without_chromium_the_browser_tests_skip_or_fail_under_ci(ci, tmp_path):
+    env = {**os.environ, "CROSSENT_CHROMIUM": str(tmp_path / "no-chromium"), "CI": ci}
+    report = tmp_path / "report.xml"
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+           __file__, "-k", "test_search_finds_softmax"]  # fmt: skip
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    xml = report.read_text(encoding="utf-8")
+    if ci:
+        assert result.returncode == 1, result.stdout
+        assert "CI=true, so this is a failure" in xml and "sudo apt-get install chromium" in xml
+    else:
+        assert result.returncode == 0, result.stdout
+        assert 'skipped="1"' in xml and "sudo apt-get install chromium" in xml
