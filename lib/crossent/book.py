@@ -22,7 +22,9 @@ SIGNIFICANT_DIGITS = 10
 def _plain(value):
     """Turn NumPy scalars into Python numbers, so that the glued text reads 0.3, not np.float64.
 
-    Floats are rounded to ``SIGNIFICANT_DIGITS`` significant digits.
+    Floats are rounded to ``SIGNIFICANT_DIGITS`` significant digits, except where rounding would
+    carry a finite value past the largest float (1.797693135e308 is ``inf``): those, the
+    largest floats themselves, are kept exactly.
     """
     if isinstance(value, np.generic):
         value = value.item()
@@ -32,7 +34,10 @@ def _plain(value):
         return int(value)
     if isinstance(value, numbers.Real):
         value = float(value)
-        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else value
+        if not math.isfinite(value):
+            return value
+        rounded = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+        return rounded if math.isfinite(rounded) else value
     return value
 
 

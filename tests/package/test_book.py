@@ -59,3 +59,15 @@ def test_floats_are_rounded_to_ten_significant_digits(captured):
     assert book.glue("e", 123456.78901234) == 123456.789
     assert book.glue("f", float("inf")) == float("inf")
     assert book.glue("g", 7) == 7 and type(book.glue("h", 7)) is int
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_the_largest_floats_stay_finite(captured, dtype):
+    # Rounded to 10 digits, 1.7976931348623157e308 would read 1.797693135e308 = inf.
+    for sign in (1, -1):
+        biggest = sign * float(np.finfo(dtype).max)
+        glued = book.glue("big", dtype(biggest))
+        assert np.isfinite(glued) and glued == pytest.approx(biggest, rel=1e-9)
+        (args, _), *_ = captured[-1:]
+        assert args[0]["application/papermill.record/text/plain"] != f"{sign * np.inf}"
+    assert book.glue("tiny", 5e-324) == 5e-324  # the smallest subnormal survives too
