@@ -169,3 +169,64 @@ def test_no_local_paths_and_reasonable_size(chapter):
         hit = LOCAL_PATH.search(blob)
         assert not hit, f"{path.name}: code cell {i} mentions a local path ({hit.group(0)})"
     assert path.stat().st_size < 2_000_000, f"{path.name}: keep a chapter under 2 MB"
+
+
+#: Control characters that a Python string turns LaTeX into: "\text" holds a TAB, "\beta" a
+#: backspace, "\frac" a form feed, "\alpha" a bell. None belongs in a chapter's text.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\t")
+
+
+def control_characters(nb) -> list[str]:
+    """Where a markdown cell holds a control character, with the text around it."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for hit in CONTROL.finditer(cell.source):
+            around = cell.source[max(0, hit.start() - 30) : hit.end() + 20]
+            found.append(f"cell {i}: {hit.group(0)!r} in {around!r}")
+    return found
+
+
+def test_no_control_characters_in_the_text(chapter):
+    path, nb = chapter
+    found = control_characters(nb)
+    assert not found, (
+        f"{path.name}: control characters in markdown (a LaTeX command written in a Python "
+        "string without r'' or \\\\?): " + "; ".join(found)
+    )
+
+
+def shown_glue_values(nb) -> list[int]:
+    """Code cells that end with a bare `glue(...)` call, whose value Jupyter then shows."""
+    shown = []
+    for i, cell in enumerate(code_cells(nb)):
+        lines = [line for line in cell.source.strip().splitlines() if line.strip()]
+        ends_in_glue = bool(lines) and re.match(r"glue\(", lines[-1].strip()) is not None
+        if ends_in_glue and any(o.output_type == "execute_result" for o in cell.outputs):
+            shown.append(i)
+    return shown
+
+
+def test_glued_values_are_not_shown_as_bare_outputs(chapter):
+    path, nb = chapter
+    shown = shown_glue_values(nb)
+    assert not shown, (
+        f"{path.name}: code cells {shown} end with a bare glue(...), so the page shows a lone "
+        "number in an output box; assign it (`_ = glue(...)`) or end the cell otherwise"
+    )
+
+
+def test_the_text_and_glue_checks_can_fail():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("$e^{-\text{gap}}$"),  # \t: a TAB, as a bug would write it
+        nbformat.v4.new_code_cell("glue('x', 1.5)"),
+        nbformat.v4.new_code_cell("_ = glue('y', 2.5)"),
+    ]
+    nb.cells[1].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1.5"})]
+    assert control_characters(nb) and "\\t" in control_characters(nb)[0]
+    assert shown_glue_values(nb) == [0]
+    nb.cells[0].source = r"$e^{-\text{gap}}$"
+    nb.cells[1].outputs = []
+    assert not control_characters(nb) and not shown_glue_values(nb)
