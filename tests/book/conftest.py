@@ -8,6 +8,7 @@ so that CI cannot pass without having looked at the book in a browser.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -73,12 +74,10 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url() -> Iterator[str]:
-    """Serve _build/html on a free port of 127.0.0.1 from a thread; yield the base URL."""
-    if not (HTML / "index.html").is_file():
-        pytest.skip("the book is not built: run `make book` (the test command's book stage)")
-    handler = functools.partial(QuietHandler, directory=str(HTML))
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve `directory` on a free port of 127.0.0.1 from a thread; yield the base URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
@@ -93,6 +92,15 @@ def site_url() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def site_url() -> Iterator[str]:
+    """The built book, _build/html, served on localhost."""
+    if not (HTML / "index.html").is_file():
+        pytest.skip("the book is not built: run `make book` (the test command's book stage)")
+    with serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +123,7 @@ def browser_context(chromium_path, tmp_path_factory):
             service_workers="block",
             timeout=60_000,
         )
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(45_000)  # generous: a loaded CI machine is slow
         try:
             yield context
         finally:

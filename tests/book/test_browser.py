@@ -4,7 +4,8 @@ The pages come from _build/html (the test command's book stage builds it first) 
 on 127.0.0.1 by a thread of this test (see conftest.py). Any request to another host is aborted
 and counted as a failure: the book must work offline. For every page: no console errors, no
 failed requests, MathJax has typeset every formula and left no raw TeX, every image has loaded
-and has alt text. Chapter pages also: the Colab launch link opens this chapter's notebook in
+and has alt text, and nothing (a display formula, code, an image) is wider than the text column
+at 1280 px. Chapter pages also: the Colab launch link opens this chapter's notebook in
 this repository, and the first solution dropdown opens when clicked; a full-page screenshot of
 each, as it first appears, goes to _build/screenshots/. The search page finds "softmax".
 
@@ -33,6 +34,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 sys.path.insert(0, str(ROOT / "tools"))
 
 from chapter_template import repository  # noqa: E402
+from conftest import serve  # noqa: E402
 
 
 def book_pages() -> list[str]:
@@ -89,6 +91,32 @@ MATH_JS = """() => {
                    .map((el) => el.textContent.slice(0, 80)),
     containers: document.querySelectorAll("mjx-container").length,
   };
+}"""
+# What does not fit the text column at the test's 1280 px: a display formula (MathJax cannot
+# break lines, so it would be cut off or scroll), a code block or output, an image, the article.
+OVERFLOW_JS = """() => {
+  const found = [];
+  const where = (el) => { const s = el.closest("section"); return s ? s.id : "?"; };
+  for (const el of document.querySelectorAll('mjx-container[display="true"]')) {
+    for (const box of [el, el.closest("div.math")]) {
+      if (box && box.scrollWidth > box.clientWidth + 1) {
+        found.push(`display formula ${box.scrollWidth} px wide in a ${box.clientWidth} px ` +
+                   `column (section #${where(el)}): split it over lines`);
+        break;
+      }
+    }
+  }
+  for (const el of document.querySelectorAll("article pre, article img")) {
+    if (el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${el.tagName.toLowerCase()} ${el.scrollWidth} px wide in ${el.clientWidth} px ` +
+                 `(section #${where(el)}): ${el.textContent.trim().slice(0, 60)}`);
+    }
+  }
+  const article = document.querySelector("article.bd-article");
+  if (article && article.scrollWidth > article.clientWidth + 1) {
+    found.push(`the article is ${article.scrollWidth} px wide in ${article.clientWidth} px`);
+  }
+  return found;
 }"""
 # What the page made the browser fetch, as decoded bytes (the same whether cached or not).
 LOADED_JS = """() => {
@@ -188,7 +216,7 @@ def test_the_book_has_the_pages_a_reader_expects():
 
 
 def check_page(v: Visit, source: str) -> None:
-    """What every page must do: typeset all its math, leave no raw TeX, load every image.
+    """What every page must do: typeset all its math, leave no raw TeX, load every image, fit.
 
     Problems are added to the visit's, so that one failure reports everything wrong with a page.
     """
@@ -201,6 +229,7 @@ def check_page(v: Visit, source: str) -> None:
             problems.append("MathJax rendered nothing")
         if math["untypeset"]:
             problems.append(f"formulas left untypeset: {math['untypeset']}")
+    problems.extend(f"does not fit the page: {item}" for item in page.evaluate(OVERFLOW_JS))
     raw = page.evaluate(RAW_TEX_JS, NOT_PROSE)
     if raw:
         problems.append(f"raw TeX left in the text: {raw}")
@@ -304,3 +333,47 @@ def test_without_chromium_the_browser_tests_skip_or_fail_under_ci(ci, tmp_path):
     else:
         assert result.returncode == 0, result.stdout
         assert 'skipped="1"' in xml and "sudo apt-get install chromium" in xml
+
+
+BROKEN_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>broken</title>
+<script src="https://cdn.example.org/mathjax/tex-chtml.js"></script>
+</head><body><article class="bd-article"><section id="s">
+<p>A formula the browser never typeset: $$H(p) = -\\sum_i p_i \\log p_i$$</p>
+<div class="math notranslate nohighlight">\\[x^2\\]</div>
+<img src="missing.png" alt="a figure that is not there">
+<img src="tiny.png">
+<a href="https://colab.research.google.com/github/someone/else/blob/main/chapters/x.ipynb">c</a>
+<script>console.error("boom");</script>
+</section></article></body></html>
+"""
+# A 1 x 1 transparent PNG: it loads, but has no alt text.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_the_page_checks_fail_on_a_broken_page(browser_context, tmp_path):
+    """Raw TeX, untypeset maths, a CDN request, a missing image, no alt text, a console error."""
+    (tmp_path / "page.html").write_text(BROKEN_PAGE, encoding="utf-8")
+    (tmp_path / "tiny.png").write_bytes(TINY_PNG)
+    with serve(tmp_path) as url:
+        v = open_page(browser_context, url + "page.html")
+        try:
+            v.page.wait_for_load_state("networkidle")
+            check_page(v, BROKEN_PAGE)
+            text = "\n".join(v.problems)
+        finally:
+            v.page.close()
+    expected = [
+        "request to another host (the book must work offline): https://cdn.example.org/",
+        "the page has math but MathJax is not loaded",
+        "raw TeX left in the text",
+        "image did not load: missing.png",
+        "image without alt text: tiny.png",
+        "console error: boom",
+        "HTTP 404",
+    ]
+    missing = [item for item in expected if item not in text]
+    assert not missing, f"the checks missed {missing}; they reported:\n{text}"
