@@ -38,3 +38,21 @@ def test_chapter_page_renders_glue_exercises_and_figures(path):
     for img in re.findall(r"<img[^>]*>", page):
         assert re.search(r'alt="[^"]+"', img), img
     assert "{glue" not in page and "{cite" not in page
+
+
+# An inline formula directly followed by punctuation that is not kept with it: the browser may
+# start the next line with the "," or "?" (see _ext/math_punctuation.py).
+LOOSE_PUNCTUATION = re.compile(
+    r'(?<!<span class="nobr">)<span class="math notranslate nohighlight">[^<]*</span>[.,;:!?)]'
+)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_punctuation_after_inline_maths_stays_on_its_line(path):
+    page = (HTML / "chapters" / f"{path.stem}.html").read_text(encoding="utf-8")
+    loose = [m.group(0)[-60:] for m in LOOSE_PUNCTUATION.finditer(page)]
+    assert not loose, f"{path.name}: punctuation that can wrap away from its formula: {loose[:3]}"
+    bad = '<span class="math notranslate nohighlight">\\(x\\)</span>, then'
+    assert LOOSE_PUNCTUATION.search(bad) and not LOOSE_PUNCTUATION.search(
+        f'<span class="nobr">{bad[:-6]}</span> then'
+    )
