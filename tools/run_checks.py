@@ -121,7 +121,12 @@ def main() -> int:
 
     print("\n=== summary ===")
     for name, passed, failed, skipped, seconds, reasons in results:
-        verdict = "FAILED" if failed else "SKIPPED" if skipped and not passed else "ok"
+        if failed:
+            verdict = "FAILED"
+        elif skipped:
+            verdict = "PARTIAL" if passed else "SKIPPED"  # never "ok" when tests did not run
+        else:
+            verdict = "ok"
         print(
             f"{name:<10} {verdict:<7} {passed:>5} passed {failed:>3} failed "
             f"{skipped:>3} skipped  {seconds:7.1f} s"
