@@ -39,7 +39,7 @@ def colab_cell_source() -> str:
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install --quiet "crossent @ git+{url}@{branch}"'
+        f'    %pip install -q "crossent @ git+{url}@{branch}"'
     )
 
 
