@@ -24,8 +24,8 @@ class KeepPunctuationWithMath(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         for math in list(self.document.findall(nodes.math)):
             parent = math.parent
-            if parent is None or isinstance(parent, nodes.inline) and "nobr" in parent["classes"]:
-                continue
+            if parent is None or (isinstance(parent, nodes.inline) and "nobr" in parent["classes"]):
+                continue  # not in the document, or already wrapped
             index = parent.index(math)
             if index + 1 >= len(parent.children):
                 continue
