@@ -118,6 +118,24 @@ OVERFLOW_JS = """() => {
   }
   return found;
 }"""
+# Code cells whose source would need a wider column than the page gives it at 1280 px: the
+# wrapped continuation starts at column 0 and reads like a new statement.
+WRAPPED_CODE_JS = """() => {
+  const wrapped = [];
+  for (const pre of document.querySelectorAll("div.cell div.cell_input div.highlight pre")) {
+    const clone = pre.cloneNode(true);
+    Object.assign(clone.style, {whiteSpace: "pre", position: "absolute", visibility: "hidden",
+                                width: "auto"});
+    pre.parentNode.appendChild(clone);
+    const need = clone.scrollWidth;
+    clone.remove();
+    if (need > pre.clientWidth + 1) {
+      const longest = pre.textContent.split("\\n").reduce((a, b) => (b.length > a.length ? b : a));
+      wrapped.push(`${need} px of code in ${pre.clientWidth} px: ${longest.trim().slice(0, 50)}`);
+    }
+  }
+  return wrapped;
+}"""
 # What the page made the browser fetch, as decoded bytes (the same whether cached or not).
 LOADED_JS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
@@ -271,6 +289,7 @@ def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit,
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"), full_page=True)
     check_page(v, source)
+    v.problems.extend(f"a code line wraps: {item}" for item in page.evaluate(WRAPPED_CODE_JS))
     loaded = page.evaluate(LOADED_JS)
     weights.append(
         f"{stem:<20} HTML + images {(loaded['html'] + loaded['images']) / 1e6:5.2f} MB, "
