@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from chapter_template import repository  # noqa: E402
 from conftest import serve  # noqa: E402
+from test_page_weight import PAGE_LIMIT  # noqa: E402
 
 
 def book_pages() -> list[str]:
@@ -295,7 +296,7 @@ def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit,
         f"{stem:<20} HTML + images {(loaded['html'] + loaded['images']) / 1e6:5.2f} MB, "
         f"everything {loaded['all'] / 1e6:5.2f} MB in {loaded['requests']} requests"
     )
-    assert loaded["html"] + loaded["images"] < 2_000_000, f"{stem}: page and images over 2 MB"
+    assert loaded["html"] + loaded["images"] < PAGE_LIMIT, f"{stem}: page and images over 2 MB"
 
     url, branch = repository()
     repo = url.removeprefix("https://github.com/")
