@@ -93,6 +93,56 @@ def normalize_axis(axis, arr: np.ndarray, name: str) -> int:
     return axis
 
 
+AXES_TYPE = "axis must be an int, a tuple of ints or None (every axis)"
+
+
+def normalize_axes(axis, arr: np.ndarray, name: str) -> tuple[int, ...]:
+    """Return ``axis`` (an int, a tuple of ints, or None for every axis) as sorted axes.
+
+    The result is a non-empty tuple of distinct non-negative ints. Each axis is checked as by
+    :func:`normalize_axis` (range, and not empty: a reduction needs at least one entry); a
+    tuple must be non-empty and name each axis once. A scalar ``arr`` is rejected whatever
+    ``axis`` is.
+    """
+    if axis is None:
+        if arr.ndim == 0:
+            normalize_axis(0, arr, name)  # raises: a scalar
+        if arr.size == 0:
+            raise ValueError(
+                f"{name} is empty (shape {arr.shape}); axis=None reduces over every entry, "
+                "and a distribution needs at least one outcome"
+            )
+        return tuple(range(arr.ndim))
+    if isinstance(axis, tuple):
+        if not axis:
+            raise ValueError(
+                "axis must name at least one axis; got () (use axis=None for every axis)"
+            )
+        for a in axis:
+            if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+                raise TypeError(f"{AXES_TYPE}; got {type(a).__name__} {a!r} in axis={axis!r}")
+        axes = [normalize_axis(a, arr, name) for a in axis]
+        for i, a in enumerate(axes):
+            if a in axes[:i]:
+                raise ValueError(
+                    f"axis={axis!r} names axis {a - arr.ndim} more than once for {name} with "
+                    f"{arr.ndim} dimension(s); list each axis once"
+                )
+        return tuple(sorted(axes))
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        hint = " (use a tuple)" if isinstance(axis, list | np.ndarray) else ""
+        raise TypeError(f"{AXES_TYPE}; got {type(axis).__name__} {axis!r}{hint}")
+    return (normalize_axis(axis, arr, name),)
+
+
+def axes_text(axis, ndim: int) -> str:
+    """Describe ``axis`` (a non-negative int or tuple of them) with negative numbers."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if len(axes) == 1:
+        return f"axis {axes[0] - ndim}"
+    return f"axes {tuple(a - ndim for a in axes)}"
+
+
 def check_distribution(arr: np.ndarray, name: str, axis: int) -> None:
     """Raise ValueError unless ``arr`` holds probabilities that sum to 1 along ``axis``."""
     check_probabilities(arr, name)
@@ -141,8 +191,12 @@ def as_result(x: np.ndarray):
 # --- Logits, labels, shapes and weights (softmax.py and losses.py) ------------------------------
 
 
-def check_logits(arr: np.ndarray, name: str, axis: int, row_max: np.ndarray | None = None) -> None:
+def check_logits(
+    arr: np.ndarray, name: str, axis: int | tuple[int, ...], row_max: np.ndarray | None = None
+) -> None:
     """Raise ValueError unless every row of ``arr`` along ``axis`` is a valid row of logits.
+
+    ``axis`` is a non-negative int or a tuple of them (a row then spans all those axes).
 
     A valid row has no NaN, no ``+inf``, and at least one finite entry; ``-inf`` entries are
     allowed (they mean probability 0). ``row_max`` is ``arr``'s maximum along ``axis`` when the
@@ -164,8 +218,8 @@ def check_logits(arr: np.ndarray, name: str, axis: int, row_max: np.ndarray | No
     row = "" if dead.ndim == 0 else f" row {_index_text(np.argwhere(dead)[0])}"
     which = f"{name}{row} is"
     raise ValueError(
-        f"{which} -inf everywhere along axis {axis - arr.ndim}; each row needs at least one "
-        "finite logit (all -inf would make every probability 0)"
+        f"{which} -inf everywhere along {axes_text(axis, arr.ndim)}; each row needs at least "
+        "one finite logit (all -inf would make every probability 0)"
     )
 
 

@@ -12,6 +12,10 @@ Rules for logits, shared by every function here and in :mod:`crossent.losses`:
 - ``-inf`` is allowed and means probability 0, as long as its row has a finite logit;
 - ``+inf``, NaN, and a row that is ``-inf`` everywhere raise ValueError;
 - float32 stays float32, float64 stays float64, integers and booleans become float64.
+
+``axis`` is an int (default -1: the classes of a batch of shape (m, n)), a tuple of ints
+(one distribution spans all those axes) or None (one distribution over every entry, SciPy's
+default). :func:`logsumexp` also takes ``keepdims``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from ._validate import (
     check_logits,
     check_no_nan,
     check_positive_finite,
-    normalize_axis,
+    normalize_axes,
 )
 
 __all__ = [
@@ -38,29 +42,48 @@ __all__ = [
 ]
 
 
-def _logits(z, name: str, axis) -> tuple[np.ndarray, int]:
-    """Return ``z`` as a floating array and ``axis`` as a non-negative int, checking both."""
-    arr = as_float_array(z, name)
-    return arr, normalize_axis(axis, arr, name)
+def _logits(z, name: str, axis) -> tuple[np.ndarray, int | tuple[int, ...]]:
+    """Return ``z`` as a floating array and ``axis`` checked, for NumPy's reductions.
 
-
-def _log_normalizer(z: np.ndarray, axis: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(m, r)`` with ``logsumexp(z) = m + r``, both keeping ``axis`` as length 1.
-
-    ``m`` is the row maximum and ``r = log1p(sum over the other entries of exp(z_j - m))``.
-    Leaving the largest entry's ``exp(0) = 1`` out of the sum and adding it back with
-    ``log1p`` keeps ``r`` accurate when it is tiny: a confident prediction with loss 1e-12
-    gets it to full precision, where ``log(1 + 1e-12)`` would lose four digits. (Ties for the
-    maximum are fine: only one of them is left out.) The logits are validated on the way.
+    ``axis`` may be an int, a tuple of ints or None (every axis); the second value is a
+    non-negative int for a single axis and a sorted tuple of distinct axes otherwise.
     """
-    idx = np.argmax(z, axis=axis, keepdims=True)
-    m = np.take_along_axis(z, idx, axis=axis)
-    check_logits(z, name, axis, row_max=m)
+    arr = as_float_array(z, name)
+    axes = normalize_axes(axis, arr, name)
+    return arr, axes[0] if len(axes) == 1 else axes
+
+
+def _log_normalizer(
+    z: np.ndarray, axis: int | tuple[int, ...], name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(z_max, rest)`` with ``logsumexp(z) = z_max + rest``, ``axis`` kept as length 1.
+
+    ``z_max`` is the row maximum and ``rest = log1p(sum of exp(z_j - z_max) over the other
+    entries)``. Leaving the largest entry's ``exp(0) = 1`` out of the sum and adding it back
+    with ``log1p`` keeps ``rest`` accurate when it is tiny: a confident prediction with loss
+    1e-12 gets it to full precision, where ``log(1 + 1e-12)`` would lose four digits. (Ties
+    for the maximum are fine: only one of them is left out.) The logits are validated on the
+    way.
+    ``axis`` is a non-negative int or a sorted tuple of them: those axes are moved to the end
+    and merged into one, so that a row spans all of them.
+    """
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if len(axes) == 1:
+        flat, ax = z, axes[0]
+    else:
+        k = len(axes)
+        moved = np.moveaxis(z, axes, range(-k, 0))
+        flat, ax = moved.reshape(*moved.shape[:-k], -1), z.ndim - k
+    kept = tuple(1 if i in axes else size for i, size in enumerate(z.shape))
+    idx = np.argmax(flat, axis=ax, keepdims=True)
+    z_max = np.take_along_axis(flat, idx, axis=ax)
+    check_logits(z, name, axis, row_max=z_max.reshape(kept))
     with np.errstate(over="ignore", under="ignore"):
-        e = z - m  # <= 0; -inf where z is -inf or the difference overflows (exp is 0 there)
+        e = flat - z_max  # <= 0; -inf where z is -inf or z - z_max overflows (exp is 0 there)
         np.exp(e, out=e)
-    np.put_along_axis(e, idx, 0, axis=axis)
-    return m, np.log1p(e.sum(axis=axis, keepdims=True))
+    np.put_along_axis(e, idx, 0, axis=ax)
+    rest = np.log1p(e.sum(axis=ax, keepdims=True))
+    return z_max.reshape(kept), rest.reshape(kept)
 
 
 def one_hot(indices, n):
@@ -120,10 +143,10 @@ def softmax(z, axis=-1, temperature=1.0):
     .. math::
 
         \mathrm{softmax}(z)_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}
-                              = \frac{e^{(z_i - m) / T}}{\sum_j e^{(z_j - m) / T}},
-        \qquad m = \max_j z_j
+                              = \frac{e^{(z_i - z_{\max}) / T}}{\sum_j e^{(z_j - z_{\max}) / T}},
+        \qquad z_{\max} = \max_j z_j
 
-    Subtracting the row maximum m changes nothing mathematically but makes every exponent
+    Subtracting the row maximum z_max changes nothing mathematically but makes every exponent
     at most 0, so nothing overflows and the largest term is exactly 1, so the denominator
     cannot underflow to 0 either. The temperature T divides the logits: T > 1 flattens the
     distribution towards uniform, T < 1 sharpens it towards the arg max. Chapter 4
@@ -133,8 +156,12 @@ def softmax(z, axis=-1, temperature=1.0):
     ----------
     z : array_like
         Logits, at least one dimension. ``-inf`` is allowed and gives probability 0.
-    axis : int, default -1
-        The axis that holds the classes; other axes index examples.
+    axis : int, tuple of ints or None, default -1
+        The axis that holds the classes; other axes index examples. A tuple of axes makes
+        one distribution of all the entries those axes span (the sum over all of them is
+        1), and None one distribution of every entry of ``z``. ``scipy.special.softmax``
+        defaults to None; here the default is the last axis, the classes of a batch of
+        shape (m, n).
     temperature : float, default 1.0
         A positive finite number T.
 
@@ -147,10 +174,12 @@ def softmax(z, axis=-1, temperature=1.0):
     ------
     ValueError
         If ``z`` contains NaN or ``+inf``, a row is ``-inf`` everywhere, ``z`` is a scalar or
-        has an empty ``axis``, ``axis`` is out of range, or ``temperature`` is not a positive
+        has an empty ``axis`` (or is empty, with ``axis=None``), ``axis`` is out of range,
+        names an axis twice or is the empty tuple, or ``temperature`` is not a positive
         finite number.
     TypeError
-        If ``z`` is not real-valued, ``axis`` is not an int or ``temperature`` not a number.
+        If ``z`` is not real-valued, ``axis`` is not an int, a tuple of ints or None, or
+        ``temperature`` is not a number.
 
     See Also
     --------
@@ -159,6 +188,7 @@ def softmax(z, axis=-1, temperature=1.0):
 
     Examples
     --------
+    >>> import numpy as np
     >>> import crossent
     >>> crossent.softmax([1.0, 2.0, 3.0]).round(4)
     array([0.09  , 0.2447, 0.6652])
@@ -170,13 +200,24 @@ def softmax(z, axis=-1, temperature=1.0):
     array([1., 0.])
     >>> crossent.softmax([1.0, 2.0, 3.0], temperature=10).round(4)  # hot: nearly uniform
     array([0.3006, 0.3322, 0.3672])
+
+    A batch of m = 2 rows: by default each row is a distribution; ``axis=None`` makes one
+    distribution of all four entries, as ``scipy.special.softmax`` does by default.
+
+    >>> z = np.log([[1.0, 2.0], [3.0, 4.0]])
+    >>> crossent.softmax(z).round(4)
+    array([[0.3333, 0.6667],
+           [0.4286, 0.5714]])
+    >>> crossent.softmax(z, axis=None).round(4)  # (1, 2, 3, 4) / 10
+    array([[0.1, 0.2],
+           [0.3, 0.4]])
     """
     arr, ax = _logits(z, "z", axis)
     t = check_positive_finite(temperature, "temperature")
-    m = arr.max(axis=ax, keepdims=True)
-    check_logits(arr, "z", ax, row_max=m)
+    z_max = arr.max(axis=ax, keepdims=True)
+    check_logits(arr, "z", ax, row_max=z_max)
     with np.errstate(over="ignore", under="ignore"):
-        e = arr - m  # <= 0 everywhere: exp cannot overflow
+        e = arr - z_max  # <= 0 everywhere: exp cannot overflow
         if t != 1.0:
             scale = arr.dtype.type(t)
             if 0 < scale < np.inf:
@@ -205,8 +246,9 @@ def softmax_naive(z, axis=-1):
     ----------
     z : array_like
         Logits, at least one dimension.
-    axis : int, default -1
-        The axis that holds the classes.
+    axis : int, tuple of ints or None, default -1
+        The axis that holds the classes, a tuple of axes whose entries share one sum, or None
+        for one sum over every entry, as in :func:`softmax`.
 
     Returns
     -------
@@ -217,9 +259,10 @@ def softmax_naive(z, axis=-1):
     Raises
     ------
     ValueError
-        If ``z`` contains NaN, is a scalar or has an empty ``axis``, or ``axis`` is out of range.
+        If ``z`` contains NaN, is a scalar or has an empty ``axis`` (or is empty, with
+        ``axis=None``), or ``axis`` is out of range, names an axis twice or is the empty tuple.
     TypeError
-        If ``z`` is not real-valued or ``axis`` is not an int.
+        If ``z`` is not real-valued or ``axis`` is not an int, a tuple of ints or None.
 
     Examples
     --------
@@ -247,7 +290,7 @@ def log_softmax(z, axis=-1):
     .. math::
 
         \log \mathrm{softmax}(z)_i = z_i - \operatorname{logsumexp}(z)
-                                   = (z_i - m) - \log \sum_j e^{z_j - m}
+                                   = (z_i - z_{\max}) - \log \sum_j e^{z_j - z_{\max}}
 
     ``np.log(softmax(z))`` would round each probability first: one below about 1e-308 becomes
     0 and its log ``-inf``, although its true log (say -1000) is an ordinary number. Working in
@@ -259,8 +302,10 @@ def log_softmax(z, axis=-1):
     ----------
     z : array_like
         Logits, at least one dimension. ``-inf`` is allowed and gives ``-inf``.
-    axis : int, default -1
-        The axis that holds the classes.
+    axis : int, tuple of ints or None, default -1
+        The axis that holds the classes, a tuple of axes that span one distribution, or None
+        for one distribution over every entry, as in :func:`softmax` (and
+        ``scipy.special.log_softmax``, whose default is None).
 
     Returns
     -------
@@ -271,9 +316,10 @@ def log_softmax(z, axis=-1):
     ------
     ValueError
         If ``z`` contains NaN or ``+inf``, a row is ``-inf`` everywhere, ``z`` is a scalar or
-        has an empty ``axis``, or ``axis`` is out of range.
+        has an empty ``axis`` (or is empty, with ``axis=None``), or ``axis`` is out of range,
+        names an axis twice or is the empty tuple.
     TypeError
-        If ``z`` is not real-valued or ``axis`` is not an int.
+        If ``z`` is not real-valued or ``axis`` is not an int, a tuple of ints or None.
 
     Examples
     --------
@@ -283,51 +329,64 @@ def log_softmax(z, axis=-1):
     array([-0.693147, -0.693147])
     >>> crossent.log_softmax([0.0, -1000.0])  # softmax gives 0 here, whose log is -inf
     array([    0., -1000.])
+    >>> crossent.log_softmax(np.zeros((2, 2)), axis=None).round(6)  # log(1/4) four times
+    array([[-1.386294, -1.386294],
+           [-1.386294, -1.386294]])
     """
     arr, ax = _logits(z, "z", axis)
-    m, r = _log_normalizer(arr, ax, "z")
+    z_max, rest = _log_normalizer(arr, ax, "z")
     with np.errstate(over="ignore"):
-        out = arr - m
-    out -= r
+        out = arr - z_max
+    out -= rest
     return out
 
 
-def logsumexp(z, axis=-1):
+def logsumexp(z, axis=-1, keepdims=False):
     r"""Log-sum-exp, the log of softmax's denominator, without overflow.
 
     .. math::
 
         \operatorname{logsumexp}(z) = \log \sum_j e^{z_j}
-                                    = m + \log \sum_j e^{z_j - m}, \qquad m = \max_j z_j
+                                    = z_{\max} + \log \sum_j e^{z_j - z_{\max}},
+        \qquad z_{\max} = \max_j z_j
 
     It is a smooth maximum: ``max(z) <= logsumexp(z) <= max(z) + log n``. The sum is computed
-    as ``m + log1p(sum over the other entries)``, so results near 0 keep their precision.
+    as ``z_max + log1p(sum over the other entries)``, so results near 0 keep their precision.
     Unlike ``scipy.special.logsumexp``, which returns ``-inf`` for a row of ``-inf`` and
     ``inf`` for ``+inf``, it follows the package's rules for logits and raises ValueError for
-    both. Chapter 4 (``chapters/04_softmax``) explains it.
+    both; SciPy's weights ``b`` and ``return_sign`` are not offered. Chapter 4
+    (``chapters/04_softmax``) explains it.
 
     Parameters
     ----------
     z : array_like
         Logits, at least one dimension.
-    axis : int, default -1
-        The axis to sum over.
+    axis : int, tuple of ints or None, default -1
+        The axis to sum over, a tuple of axes to sum over together, or None to sum every
+        entry (``scipy.special.logsumexp``'s default; here it is the last axis).
+    keepdims : bool, default False
+        If True, the summed axes stay in the result with length 1, so that it broadcasts
+        against ``z``: ``z - logsumexp(z, axis, keepdims=True)`` is ``log_softmax(z, axis)``.
 
     Returns
     -------
     numpy.ndarray or numpy scalar
-        ``z``'s shape without ``axis``, in ``z``'s dtype.
+        ``z``'s shape without the summed axes (or with them as length 1, if ``keepdims``), in
+        ``z``'s dtype; a NumPy scalar when no axis is left.
 
     Raises
     ------
     ValueError
         If ``z`` contains NaN or ``+inf``, a row is ``-inf`` everywhere, ``z`` is a scalar or
-        has an empty ``axis``, or ``axis`` is out of range.
+        has an empty ``axis`` (or is empty, with ``axis=None``), or ``axis`` is out of range,
+        names an axis twice or is the empty tuple.
     TypeError
-        If ``z`` is not real-valued or ``axis`` is not an int.
+        If ``z`` is not real-valued, ``axis`` is not an int, a tuple of ints or None, or
+        ``keepdims`` is not a bool.
 
     Examples
     --------
+    >>> import numpy as np
     >>> import crossent
     >>> round(float(crossent.logsumexp([0.0, 0.0])), 6)  # log 2
     0.693147
@@ -335,11 +394,23 @@ def logsumexp(z, axis=-1):
     1000.6931471805599
     >>> crossent.logsumexp([[1e308, 1e308], [-1e308, -float("inf")]])
     array([ 1.e+308, -1.e+308])
+
+    Summing over other axes, and keeping them:
+
+    >>> z = np.log([[1.0, 2.0], [3.0, 4.0]])
+    >>> round(float(crossent.logsumexp(z, axis=None)), 6)  # log(1 + 2 + 3 + 4) = log 10
+    2.302585
+    >>> crossent.logsumexp(z, axis=0, keepdims=True).round(6)  # log(1 + 3), log(2 + 4)
+    array([[1.386294, 1.791759]])
     """
+    if not isinstance(keepdims, bool | np.bool_):
+        raise TypeError(
+            f"keepdims must be True or False; got {type(keepdims).__name__} {keepdims!r}"
+        )
     arr, ax = _logits(z, "z", axis)
-    m, r = _log_normalizer(arr, ax, "z")
-    out = m + r
-    return as_result(out.squeeze(axis=ax))
+    z_max, rest = _log_normalizer(arr, ax, "z")
+    out = z_max + rest
+    return out if keepdims else as_result(out.squeeze(axis=ax))
 
 
 def softmax_jacobian(z):
@@ -351,8 +422,20 @@ def softmax_jacobian(z):
         \qquad J = \operatorname{diag}(s) - s s^\top, \quad s = \mathrm{softmax}(z)
 
     J is symmetric and every row sums to 0 (adding the same number to all logits changes
-    nothing). Chapter 4 (``chapters/04_softmax``) derives it and checks it against finite
-    differences; chapter 9 combines it with the cross-entropy's gradient into ``s - p``.
+    nothing); computed, a row sums to 0 up to a few ulps of its largest entry. Chapter 4
+    (``chapters/04_softmax``) derives it and checks it against finite differences; chapter 9
+    combines it with the cross-entropy's gradient into ``s - p``.
+
+    The diagonal is computed as
+
+    .. math:: J_{ii} = s_i (1 - s_i) = s_i \sum_{j \ne i} s_j ,
+
+    with the sum over the other entries taken directly for the largest probability, rather
+    than as ``s_i - s_i**2``: where ``s_i`` is close to 1 that difference cancels. At
+    ``z = [37.42994775023705, 0.0]``, ``s[0]`` rounds to 1 and ``s[0] - s[0]**2`` to 0,
+    while the true ``J[0, 0] = s[0] * s[1]`` is 5.55e-17 (and the first row would sum to
+    -5.55e-17). The off-diagonal entries are ``-s_i s_j``, so each row's entries cancel to
+    rounding.
 
     Parameters
     ----------
@@ -377,6 +460,12 @@ def softmax_jacobian(z):
     >>> crossent.softmax_jacobian([0.0, 0.0])  # s = (1/2, 1/2)
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
+    >>> jac = crossent.softmax_jacobian([37.42994775023705, 0.0])  # s[0] rounds to 1
+    >>> jac
+    array([[ 5.55111512e-17, -5.55111512e-17],
+           [-5.55111512e-17,  5.55111512e-17]])
+    >>> jac.sum(axis=1)  # rows sum to 0
+    array([0., 0.])
     """
     arr = as_float_array(z, "z")
     if arr.ndim != 1:
@@ -385,6 +474,10 @@ def softmax_jacobian(z):
             "(for a batch, take the Jacobian of each row)"
         )
     s = softmax(arr)
-    jac = np.multiply.outer(s, -s)
-    jac[np.diag_indices_from(jac)] += s
+    k = int(np.argmax(s))  # the largest probability: the only one that can exceed 1/2
+    with np.errstate(under="ignore"):  # products of tiny probabilities may round to 0
+        jac = np.multiply.outer(s, -s)
+        others = s.sum() - s  # sum of s_j over j != i: no cancellation where s_i <= 1/2
+        others[k] = np.delete(s, k).sum()  # for the largest, the sum itself, not 1 - s_k
+        jac[np.diag_indices_from(jac)] = s * others
     return jac

@@ -1,5 +1,8 @@
 """Tests for one_hot, softmax, softmax_naive, log_softmax, logsumexp and softmax_jacobian.
 
+The ``axis`` forms beyond one int (tuples, None) and ``keepdims`` are tested in
+``test_softmax_axes.py``.
+
 Expected values come from hand calculation or from the mpmath reference below (50 significant
 digits), never from the functions under test. Accuracy is measured in units in the last place
 (ulps) of the correctly rounded answer.
@@ -256,6 +259,138 @@ def test_jacobian_matches_finite_differences(z):
 
 def test_jacobian_keeps_float32():
     assert crossent.softmax_jacobian(np.float32([1, 2])).dtype == np.float32
+    assert crossent.softmax_jacobian([1, 2]).dtype == np.float64
+
+
+def mp_jacobian(z):
+    """J in mpmath: -s_i s_j off the diagonal, s_i times the sum of the other s_j on it.
+
+    (At 50 digits, ``s_i - s_i**2`` would itself cancel for s_i within 1e-50 of 1; the sum of
+    the others is the same number without that cancellation.)
+    """
+    zs = _mp(z)
+    m = max(zs)
+    e = [mpmath.exp(x - m) if x != -INF else mpmath.mpf(0) for x in zs]
+    total = mpmath.fsum(e)
+    s = [x / total for x in e]
+    n = len(s)
+    return np.array(
+        [
+            [
+                float(s[i] * mpmath.fsum(s[k] for k in range(n) if k != i))
+                if i == j
+                else float(-s[i] * s[j])
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
+
+
+#: Relative error allowed against mpmath: 1e-14 in float64 (TensorFlow's bound for its softmax
+#: gradient), 8 eps in float32 (1e-14 is below float32's resolution). Results below the
+#: normal range have absolute errors of a few subnormal units instead.
+JAC_RTOL = {np.float64: 1e-14, np.float32: 8 * float(np.finfo(np.float32).eps)}
+
+
+def assert_jacobian_accurate(z, dtype):
+    z = np.asarray(z, dtype=dtype)
+    jac = crossent.softmax_jacobian(z)
+    assert jac.dtype == dtype and jac.shape == (z.size, z.size)
+    expected = mp_jacobian(z)
+    err = np.abs(jac.astype(np.float64) - expected)
+    tol = JAC_RTOL[dtype] * np.abs(expected) + 4 * float(np.finfo(dtype).smallest_subnormal)
+    assert np.all(err <= tol), (
+        f"J = {jac.tolist()}, expected {expected.tolist()}, relative error "
+        f"{(err / np.maximum(np.abs(expected), 1e-320)).max():.3g}"
+    )
+    assert_rows_sum_to_zero(jac)
+
+
+def assert_rows_sum_to_zero(jac):
+    """Each row of J sums to 0 up to 2n ulps of the row's largest entry (n = its length)."""
+    n = jac.shape[-1]
+    row_max = np.abs(jac).max(axis=-1)
+    bound = 2 * n * np.spacing(row_max) + n * np.finfo(jac.dtype).smallest_subnormal
+    sums = np.abs(jac.sum(axis=-1))
+    assert np.all(sums <= bound), f"row sums {sums.tolist()} exceed {bound.tolist()}"
+
+
+JACOBIAN_LOGITS = [
+    [37.42994775023705, 0.0],  # s[0] rounds to 1: s[0] - s[0]**2 gave J[0, 0] = 0, not 5.55e-17
+    [30.0, 0.0, 0.0],  # s[0] - s[0]**2 was 1e-3 off, relatively
+    [20.0, 0.0, 0.0],
+    [40.0, 0.0],
+    [700.0, 0.0],  # the small class has probability e^-700 = 9.9e-305, still normal
+    [745.0, 0.0],  # ... e^-745, the smallest subnormal
+    [0.0, -30.0, -60.0, -90.0, -120.0],
+    [100.0, 0.0, -100.0, -INF],
+    [0.0, -700.0, -740.0, -INF],  # subnormal probabilities
+    [1e5, 1e5 - 1, 1e5 - 2.5, -1e5],
+    [F64_MAX, 0.0, -F64_MAX],
+    [1e300, 1e300, -1e308, -INF],  # a tie for the maximum
+    [-INF, 5.0, -INF, 5.0 - 1 / 1024],
+    [1.0, 2.0, 3.0],
+    [0.0, 0.0],
+    [3.0],
+    [0.0, -INF],
+]
+
+JACOBIAN_LOGITS_F32 = [
+    [37.42994775023705, 0.0],
+    [17.5, 0.0],  # float32's s[0] rounds to 1 from here on
+    [30.0, 0.0, 0.0],
+    [20.0, 0.0, 0.0],
+    [88.0, 0.0, -INF],
+    [0.0, -87.0, -100.0],  # e^-100 = 3.7e-44 is a float32 subnormal
+    [3e38, 0.0, -3e38],
+    [1.0, 2.0, 3.0],
+    [-INF, 5.0, -INF, 5.0 - 1 / 1024],
+]
+
+
+@pytest.mark.parametrize("z", JACOBIAN_LOGITS, ids=str)
+def test_jacobian_matches_mpmath_in_float64(z):
+    assert_jacobian_accurate(z, np.float64)
+
+
+@pytest.mark.parametrize("z", JACOBIAN_LOGITS_F32, ids=str)
+def test_jacobian_matches_mpmath_in_float32(z):
+    assert_jacobian_accurate(z, np.float32)
+
+
+def test_jacobian_of_a_saturated_softmax_keeps_its_tiny_diagonal():
+    # the case from the peer libraries' tests: J[0, 0] = s[0] * s[1] = 5.5511151231257755e-17
+    jac = crossent.softmax_jacobian([37.42994775023705, 0.0])
+    assert jac[0, 0] == pytest.approx(5.5511151231257755e-17, rel=1e-15)
+    np.testing.assert_array_equal(jac.sum(axis=1), [0.0, 0.0])
+
+
+dyadic_or_minus_inf = st.one_of(
+    st.integers(-800 * 64, 800 * 64).map(lambda k: k / 64), st.just(-INF)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    hnp.arrays(np.float64, st.integers(1, 7), elements=dyadic_or_minus_inf).map(
+        lambda z: z if np.isfinite(z).any() else np.zeros_like(z)
+    ),
+    st.sampled_from([np.float64, np.float32]),
+)
+def test_random_jacobians_match_mpmath_and_rows_sum_to_zero(z, dtype):
+    # Multiples of 1/64: z - max(z) is exact, so the bar is the rounding of exp, sums and
+    # products alone (in float32, logits up to 800 still fit; their probabilities may not).
+    assert_jacobian_accurate(z, dtype)
+
+
+def test_jacobian_raises_no_warnings_at_the_extremes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="warn"):
+            crossent.softmax_jacobian([F64_MAX, -F64_MAX, -INF])
+            crossent.softmax_jacobian([0.0, -700.0, -745.0])
+            crossent.softmax_jacobian(np.float32([0.0, -87.0, -100.0]))
 
 
 # ---------------------------------------------------------------------------------------------
