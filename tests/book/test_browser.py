@@ -7,7 +7,8 @@ failed requests, MathJax has typeset every formula and left no raw TeX, every im
 and has alt text, and nothing (a display formula, code, an image) is wider than the text column
 at 1280 px. Chapter pages also: the Colab launch link opens this chapter's notebook in
 this repository, and the first solution dropdown opens when clicked; a full-page screenshot of
-each, as it first appears, goes to _build/screenshots/. The search page finds "softmax".
+each, as it first appears, goes to _build/screenshots/. The search page finds "softmax", and
+finds the glossary by a Chinese term in either script.
 
 Needs Debian's chromium (`sudo apt-get install chromium`); without it these tests are skipped,
 or fail when CI=true.
@@ -21,7 +22,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, urljoin, urlparse
 
 import pytest
 import yaml
@@ -336,6 +337,25 @@ def test_search_finds_softmax(visit):
         assert (HTML / target).is_file(), f"a search result links to a missing page: {target}"
     if "softmax" in (ROOT / "intro.md").read_text(encoding="utf-8").lower():
         assert "intro.html" in pages, f"intro.md mentions softmax but the search found {pages}"
+    v.assert_no_problems()
+
+
+@pytest.mark.parametrize(
+    "term", ["交叉熵", "資訊熵", "对数几率"], ids=["both-scripts", "traditional", "simplified"]
+)
+def test_search_finds_the_glossary_by_a_chinese_term(visit, term):
+    v = visit(f"search.html?q={quote(term)}")
+    page = v.page
+    page.wait_for_function(
+        "() => { const h = document.querySelector('#search-results h2');"
+        " return h && h.textContent.trim() === 'Search Results'; }"
+    )
+    page.wait_for_load_state("networkidle")
+    links = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "(links) => links.map((a) => a.getAttribute('href'))"
+    )
+    pages = {link.split("#")[0] for link in links}
+    assert "glossary.html" in pages, f"searching for {term!r} found {sorted(pages)}"
     v.assert_no_problems()
 
 
