@@ -831,8 +831,8 @@ CASES.update(
                 hint=_LABEL_SUM,
             ),
             Case(
-                "the true class 1000 below the other (exp(-1000) underflows to 0, then "
-                "log 0 = -inf)",
+                "the true class's logit 1000 below the other's: exp(-1000) underflows to 0, "
+                "then log 0 = -inf",
                 ([0, 1], [1000.0, 0.0]),
                 1000.0,
                 hint="the loss went through a probability. Even a stable softmax gives the true "

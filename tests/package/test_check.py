@@ -320,8 +320,8 @@ def test_the_label_of_the_loss_on_a_probability_that_rounds_to_zero_says_why():
 
     result = check.softmax_cross_entropy_with_logits(through_softmax)
     assert result.message.startswith(
-        "softmax_cross_entropy_with_logits: case 4 (the true class 1000 below the other "
-        "(exp(-1000) underflows to 0, then log 0 = -inf)) failed: through_softmax([0, 1], "
+        "softmax_cross_entropy_with_logits: case 4 (the true class's logit 1000 below the "
+        "other's: exp(-1000) underflows to 0, then log 0 = -inf) failed: through_softmax([0, 1], "
         "[1000.0, 0.0]) expected 1000.0, got inf."
     )
     assert "overflows)" not in result.message

@@ -699,16 +699,16 @@ WRONG = {
             lambda labels, logits, axis=-1: (
                 -(_f(labels) * np.log(crossent.softmax_naive(logits, axis))).sum(axis=axis)
             ),
-            "case 4 (the true class 1000 below the other (exp(-1000) underflows to 0, then "
-            "log 0 = -inf)) failed",
+            "case 4 (the true class's logit 1000 below the other's: exp(-1000) underflows to 0, "
+            "then log 0 = -inf) failed",
         ),
         (
             "through a stable softmax and a log (chapter 8's tf.nn.softmax version)",
             lambda labels, logits, axis=-1: (
                 -(_f(labels) * np.log(ref_softmax(logits, axis))).sum(axis=axis)
             ),
-            "case 4 (the true class 1000 below the other (exp(-1000) underflows to 0, then "
-            "log 0 = -inf)) failed: <lambda>([0, 1], [1000.0, 0.0]) expected 1000.0, got inf",
+            "case 4 (the true class's logit 1000 below the other's: exp(-1000) underflows to 0, "
+            "then log 0 = -inf) failed: <lambda>([0, 1], [1000.0, 0.0]) expected 1000.0, got inf",
         ),
         (
             "through a softmax clipped at 1e-10",
@@ -717,8 +717,8 @@ WRONG = {
                     axis=axis
                 )
             ),
-            "case 4 (the true class 1000 below the other (exp(-1000) underflows to 0, then "
-            "log 0 = -inf)) failed: <lambda>([0, 1], [1000.0, 0.0]) expected 1000.0, got "
+            "case 4 (the true class's logit 1000 below the other's: exp(-1000) underflows to 0, "
+            "then log 0 = -inf) failed: <lambda>([0, 1], [1000.0, 0.0]) expected 1000.0, got "
             "23.025851",
         ),
         (
