@@ -1,0 +1,62 @@
+"""Collapse the book's deep dives on the page.
+
+Every section of a chapter is either core (the path a reader follows in one evening) or a deep
+dive: numerics, history and extra checks. A deep dive is a section whose heading starts with
+"Deep dive:", so it is marked the same way everywhere and the notebook needs no other markup;
+its code cells still run under nbval like any other.
+
+In HTML the section keeps its heading (so the page's table of contents and links to it work)
+and the rest of it, text, code, outputs and subsections, goes into a closed
+`<details class="deep-dive">`, whose summary says how long it takes to read. Other builders
+(LaTeX, for the PDF) leave the section as it is, open. A short digression inside a core section
+may instead be an admonition titled "Deep dive: ..." with `:class: dropdown`; the book's CSS
+gives both forms the same look.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+PREFIX = "Deep dive"
+WORDS_PER_MINUTE = 200  # prose; code and maths are counted as words too, which is generous
+
+
+def is_deep_dive(section: nodes.section) -> bool:
+    title = section.next_node(nodes.title)
+    return title is not None and title.astext().strip().startswith(PREFIX)
+
+
+def reading_minutes(section: nodes.section) -> int:
+    words = len(section.astext().split())
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+class CollapseDeepDives(SphinxPostTransform):
+    default_priority = 950
+    formats = ("html",)
+
+    def run(self, **kwargs) -> None:
+        for section in list(self.document.findall(nodes.section)):
+            if not is_deep_dive(section) or "deep-dive" in section["classes"]:
+                continue
+            section["classes"].append("deep-dive")
+            title = section.next_node(nodes.title)
+            minutes = reading_minutes(section)
+            summary = html.escape(
+                f"Open this deep dive (about {minutes} min); the core path skips it"
+            )
+            opening = nodes.raw(
+                "", f'<details class="deep-dive"><summary>{summary}</summary>\n', format="html"
+            )
+            closing = nodes.raw("", "</details>\n", format="html")
+            section.insert(section.index(title) + 1, opening)
+            section.append(closing)
+
+
+def setup(app):
+    app.add_post_transform(CollapseDeepDives)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
