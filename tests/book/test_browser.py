@@ -317,6 +317,19 @@ def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit,
     solution.locator(".admonition-title button.toggle-button").click()
     body.wait_for(state="visible", timeout=5_000)
     assert body.inner_text().strip(), "the opened solution is empty"
+
+    # Deep dives (_ext/deep_dive.py) are folded when the page opens and open on a click.
+    deep_dives = page.locator("details.deep-dive")
+    opened = page.evaluate(
+        "() => [...document.querySelectorAll('details.deep-dive')].filter(d => d.open).length"
+    )
+    assert opened == 0, f"{opened} deep dives are open before they are clicked"
+    if deep_dives.count():
+        first = deep_dives.first
+        content = first.locator(":scope > :not(summary)").first
+        assert not content.is_visible(), "a deep dive's content shows while it is closed"
+        first.locator(":scope > summary").click()
+        content.wait_for(state="visible", timeout=5_000)
     v.assert_no_problems()
 
 

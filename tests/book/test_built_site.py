@@ -56,3 +56,24 @@ def test_punctuation_after_inline_maths_stays_on_its_line(path):
     assert LOOSE_PUNCTUATION.search(bad) and not LOOSE_PUNCTUATION.search(
         f'<span class="nobr">{bad[:-6]}</span> then'
     )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_every_deep_dive_section_is_folded_on_the_page(path):
+    """Each section headed "Deep dive: ..." in the notebook is one closed <details> on the page."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    headings = [
+        line
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if re.match(r"^#{2,6}\s+Deep dive:", line)
+    ]
+    page = (HTML / "chapters" / f"{path.stem}.html").read_text(encoding="utf-8")
+    folded = re.findall(r'<details class="deep-dive"( open)?>', page)
+    assert len(folded) == len(headings), (
+        f"{path.stem}: {len(headings)} deep-dive sections, {len(folded)} folded on the page"
+    )
+    assert not any(folded), f"{path.stem}: a deep dive is open when the page loads"
