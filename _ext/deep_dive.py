@@ -40,6 +40,10 @@ class CollapseDeepDives(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs) -> None:
+        for admonition in list(self.document.findall(nodes.admonition)):
+            title = admonition.next_node(nodes.title)
+            if title is not None and title.astext().strip().startswith(PREFIX):
+                admonition["classes"].append("deep-dive")  # styled like the sections
         for section in list(self.document.findall(nodes.section)):
             if not is_deep_dive(section) or "deep-dive" in section["classes"]:
                 continue
