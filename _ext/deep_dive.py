@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import html
 import math
+import sys
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
 
 PREFIX = "Deep dive"
 WORDS_PER_MINUTE = 200  # prose; code and maths are counted as words too, which is generous
@@ -61,6 +64,46 @@ class CollapseDeepDives(SphinxPostTransform):
             section.append(closing)
 
 
+class StudyPathTable(SphinxDirective):
+    """``{study-path}``: a table of each chapter's core path, measured at build time.
+
+    The figures come from tools/study_path.py reading the notebooks, so they are never typed;
+    every page that shows the table is rebuilt when a chapter changes.
+    """
+
+    def run(self):
+        root = Path(self.env.srcdir)
+        sys.path.insert(0, str(root / "tools"))
+        try:
+            import study_path
+        finally:
+            sys.path.pop(0)
+        header = ["chapter", "core words", "core code lines", "deep dives", "deep-dive words"]
+        rows = []
+        for path in study_path.CHAPTERS:
+            self.env.note_dependency(str(path))
+            s = study_path.measure(path)
+            rows.append(
+                [s.chapter, s.core_words, s.core_code_lines, s.deep_dives, s.deep_dive_words]
+            )
+        table = nodes.table(classes=["study-path"])
+        group = nodes.tgroup(cols=len(header))
+        table += group
+        group += [nodes.colspec(colwidth=1) for _ in header]
+        head = nodes.thead()
+        body = nodes.tbody()
+        group += [head, body]
+        for target, cells in [(head, header)] + [(body, r) for r in rows]:
+            row = nodes.row()
+            for cell in cells:
+                entry = nodes.entry()
+                entry += nodes.paragraph(text=str(cell))
+                row += entry
+            target += row
+        return [table]
+
+
 def setup(app):
     app.add_post_transform(CollapseDeepDives)
+    app.add_directive("study-path", StudyPathTable)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

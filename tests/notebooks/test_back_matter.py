@@ -233,3 +233,22 @@ def test_the_new_pages_are_in_the_back_matter_before_the_bibliography():
     for page in ("article_guide", "glossary"):
         assert page in files, f"{page} is not in the back matter of _toc.yml"
         assert files.index(page) < files.index("bibliography"), f"{page} after the bibliography"
+
+
+def test_the_sections_the_guide_names_exist_in_their_chapters():
+    """A section the guide names in quotes ("section \\"...\\"") is a heading of that chapter."""
+    import nbformat
+
+    text = re.sub(r"\s*\n\s*", " ", GUIDE.read_text(encoding="utf-8"))
+    named = re.findall(r"\{doc\}`chapters/(\w+)`, (?:section|in the deep dive) \"([^\"]+)\"", text)
+    assert named, "the guide names no section"
+    for stem, title in named:
+        nb = nbformat.read(ROOT / "chapters" / f"{stem}.ipynb", as_version=4)
+        headings = [
+            line.lstrip("#").strip().lower()
+            for cell in nb.cells
+            if cell.cell_type == "markdown"
+            for line in cell.source.splitlines()
+            if line.startswith("#")
+        ]
+        assert any(title.lower() in h for h in headings), f"{stem} has no section {title!r}"
