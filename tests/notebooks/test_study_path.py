@@ -94,43 +94,50 @@ def is_plot(cell) -> bool:
 
 
 def only_glues(cell) -> bool:
+    """Every statement is a glue(...) call, bare or assigned (`_ = glue(...)`)."""
     try:
         tree = ast.parse(cell.source)
     except SyntaxError:
         return False
-    calls = [
-        stmt.value
-        for stmt in tree.body
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+
+    def is_glue(stmt) -> bool:
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "glue"
+        )
+
+    return bool(tree.body) and all(is_glue(stmt) for stmt in tree.body)
+
+
+def shown_code_cells(nb, predicate) -> list[str]:
+    """Ids of the code cells that match `predicate` and whose input the page shows."""
+    return [
+        c.get("id")
+        for c in nb.cells
+        if c.cell_type == "code"
+        and predicate(c)
+        and not HIDDEN_TAGS & set(c.metadata.get("tags", []))
     ]
-    return (
-        bool(tree.body)
-        and len(calls) == len(tree.body)
-        and all(isinstance(c.func, ast.Name) and c.func.id == "glue" for c in calls)
-    )
+
+
+def test_glue_only_cells_are_recognised():
+    cell = nbformat.v4.new_code_cell
+    assert only_glues(cell('glue("a", 1)\n_ = glue("b", 2)'))
+    assert not only_glues(cell('x = 1\nglue("a", x)'))
+    assert not only_glues(cell(""))
 
 
 def test_plotting_code_is_folded(chapter):
     path, nb = chapter
-    shown = [
-        c.get("id")
-        for c in nb.cells
-        if c.cell_type == "code"
-        and is_plot(c)
-        and not HIDDEN_TAGS & set(c.metadata.get("tags", []))
-    ]
+    shown = shown_code_cells(nb, is_plot)
     assert not shown, f"{path.name}: plotting cells without the hide-input tag: {shown}"
 
 
 def test_cells_that_only_glue_are_hidden(chapter):
     path, nb = chapter
-    shown = [
-        c.get("id")
-        for c in nb.cells
-        if c.cell_type == "code"
-        and only_glues(c)
-        and not HIDDEN_TAGS & set(c.metadata.get("tags", []))
-    ]
+    shown = shown_code_cells(nb, only_glues)
     assert not shown, f"{path.name}: cells that only glue, shown on the page: {shown}"
 
 
