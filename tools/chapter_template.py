@@ -63,10 +63,20 @@ def new_chapter(number: str, slug: str, title: str) -> Path:
         md(
             f"# {title}\n\n*The question this chapter answers, in one sentence.*\n\n"
             "```{admonition} Learning objectives\n:class: tip\n\nAfter this chapter you can\n\n"
-            "1. ...\n2. ...\n3. ...\n```"
+            "1. ...\n2. ...\n3. ...\n```\n\n"
+            "```{admonition} Key result\n:class: important\n\n"
+            "The chapter's result in three to six lines, with its formula.\n```"
         ),
         code(colab_cell_source()),
         code(IMPORTS),
+        md(
+            "## The first core section\n\n"
+            "The story, with the code it needs (CONTRIBUTING.md, core path)."
+        ),
+        md(
+            "## Deep dive: a digression\n\n"
+            "Numerics, history or a further check; folded on the page."
+        ),
         md("## Summary\n\n- ..."),
         md(
             "## Exercises\n\n````{exercise}\n:label: ex-" + slug + "-1\n\n...\n````\n\n"
