@@ -333,17 +333,22 @@ def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit,
     v.assert_no_problems()
 
 
-def test_search_finds_softmax(visit):
-    v = visit("search.html?q=softmax")
+def search_results(v: Visit) -> list[str]:
+    """The links of the search page's results, once Sphinx has finished searching."""
     page = v.page
     page.wait_for_function(
         "() => { const h = document.querySelector('#search-results h2');"
         " return h && h.textContent.trim() === 'Search Results'; }"
     )
     page.wait_for_load_state("networkidle")
-    links = page.eval_on_selector_all(
+    return page.eval_on_selector_all(
         "#search-results ul.search li > a", "(links) => links.map((a) => a.getAttribute('href'))"
     )
+
+
+def test_search_finds_softmax(visit):
+    v = visit("search.html?q=softmax")
+    links = search_results(v)
     assert links, "searching for 'softmax' found nothing"
     pages = {link.split("#")[0] for link in links}
     for target in pages:
@@ -358,15 +363,7 @@ def test_search_finds_softmax(visit):
 )
 def test_search_finds_the_glossary_by_a_chinese_term(visit, term):
     v = visit(f"search.html?q={quote(term)}")
-    page = v.page
-    page.wait_for_function(
-        "() => { const h = document.querySelector('#search-results h2');"
-        " return h && h.textContent.trim() === 'Search Results'; }"
-    )
-    page.wait_for_load_state("networkidle")
-    links = page.eval_on_selector_all(
-        "#search-results ul.search li > a", "(links) => links.map((a) => a.getAttribute('href'))"
-    )
+    links = search_results(v)
     pages = {link.split("#")[0] for link in links}
     assert "glossary.html" in pages, f"searching for {term!r} found {sorted(pages)}"
     v.assert_no_problems()
