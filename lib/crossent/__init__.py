@@ -5,14 +5,15 @@ TensorFlow. Every logarithm defaults to base e (nats), as in SciPy and TensorFlo
 
 Submodules: ``crossent.check`` (self-checks for exercises), ``crossent.coding`` (Huffman and
 Shannon codes, expected length, Kraft sum; chapter 2), ``crossent.plotting`` (the book's
-figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers), and
+figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers),
+``crossent.training`` (models, training objectives and the training loop; chapter 10), and
 ``crossent.tf`` (TensorFlow helpers for chapters 8 and 9; never imported with the package:
 ``from crossent import tf as ctf``, after ``pip install "crossent[tf]"``).
 """
 
 from __future__ import annotations
 
-from . import book, check, coding
+from . import book, check, coding, training
 from .gradients import (
     sigmoid_cross_entropy_grad,
     softmax_cross_entropy_grad,
@@ -63,6 +64,7 @@ __all__ = [
     "softmax_naive",
     "sparse_softmax_cross_entropy_grad",
     "sparse_softmax_cross_entropy_with_logits",
+    "training",
 ]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-__all__ = ["COLORS", "LINESTYLES", "STYLE", "figure", "finish", "use_style"]
+__all__ = ["COLORS", "LINESTYLES", "STYLE", "figure", "finish", "learning_curves", "use_style"]
 
 #: Okabe-Ito colours by name.
 COLORS = {
@@ -89,3 +89,50 @@ def finish(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool 
     if legend or (legend is None and handles):
         ax.legend()
     return ax
+
+
+def learning_curves(runs: dict, *, accuracy: bool = True, validation: bool = True, axes=None):
+    """Draw learning curves: loss per epoch and, beside it, accuracy per epoch.
+
+    ``runs`` maps a label to the curves :func:`crossent.training.train` returns. Each run gets
+    one colour; the training set is drawn solid and the validation set (when recorded and
+    ``validation`` is true) dashed. The loss panel shows ``"train_loss"`` / ``"val_loss"``, the
+    mean cross-entropy in nats; the accuracy panel ``"train_accuracy"`` / ``"val_accuracy"`` in
+    percent. Returns ``(fig, axes)``: one axis, or two when ``accuracy`` is true.
+    """
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError("runs must be a non-empty dict: label -> curves from training.train")
+    panels = ["loss", "accuracy"] if accuracy else ["loss"]
+    if axes is None:
+        fig, axes = figure(ncols=len(panels))
+    else:
+        fig = axes[0].figure if len(panels) > 1 else axes.figure
+    axes_list = list(axes) if len(panels) > 1 else [axes]
+    for i, (label, curves) in enumerate(runs.items()):
+        for key in ("epoch", "train_loss"):
+            if key not in curves:
+                raise ValueError(
+                    f"runs[{label!r}] has no {key!r}: pass what training.train returns"
+                )
+        colour = COLORS[CYCLE[i % len(CYCLE)]]
+        for ax, panel in zip(axes_list, panels, strict=True):
+            scale = 100 if panel == "accuracy" else 1
+            ax.plot(
+                curves["epoch"],
+                scale * curves[f"train_{panel}"],
+                "-",
+                color=colour,
+                label=f"{label}, training" if validation and "val_loss" in curves else label,
+            )
+            if validation and f"val_{panel}" in curves:
+                ax.plot(
+                    curves["epoch"],
+                    scale * curves[f"val_{panel}"],
+                    "--",
+                    color=colour,
+                    label=f"{label}, validation",
+                )
+    finish(axes_list[0], "epoch", "cross-entropy (nats per example)")
+    if accuracy:
+        finish(axes_list[1], "epoch", "accuracy (%)", legend=False)
+    return fig, axes

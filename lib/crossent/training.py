@@ -1,0 +1,764 @@
+r"""Training a classifier with softmax and cross-entropy, from scratch (chapter 10).
+
+Small enough to read in one sitting: two models, five training objectives, one loop.
+
+Models (parameters are NumPy arrays in the dict ``model.params``, updated in place):
+
+- :class:`SoftmaxRegression`: logits ``Z = X W + b`` with ``X`` of shape (m, d), ``W`` (d, n),
+  ``b`` (n,), so ``Z`` is (m, n).
+- :class:`MLP`: one hidden layer of ReLU units, ``Z = relu(X W1 + b1) W2 + b2``.
+
+Each model has ``logits(X)``, ``backward(X, dZ)`` (the chain rule from ``dL/dZ`` to every
+parameter) and ``loss_and_gradients(X, labels, objective)``. For softmax regression the chain
+rule through ``Z = XW + b`` gives, with the mean cross-entropy's ``dL/dZ = (Q - P)/m``
+(chapter 9),
+
+.. math::
+
+    \frac{\partial L}{\partial W} = X^\top \frac{Q - P}{m}, \qquad
+    \frac{\partial L}{\partial b} = \frac{1}{m} \sum_{r=1}^{m} (q_r - p_r).
+
+Objectives are functions ``objective(labels, logits) -> (value, dL/dlogits)``: the mean over
+the m examples of a per-example loss, and its gradient. :func:`cross_entropy` is the right one;
+the others are the source article's shortcuts, kept so that a chapter can train with them and
+show what they do: :func:`whole_matrix_mean` (``reduce_mean`` over all m·n entries),
+:func:`clipped_cross_entropy` (``clip_by_value(q, 1e-10, 1)`` before the log),
+:func:`squared_error` (on softmax outputs) and :func:`per_class_binary_cross_entropy` ("the
+other form": a binary cross-entropy per output node, on softmax outputs). Labels are class ids
+(shape (m,)) or distributions (shape (m, n)), and every objective validates them.
+
+Training: :func:`batches` (a shuffled split into mini-batches), :func:`sgd_step` (one step of
+gradient descent), :func:`evaluate` (mean cross-entropy and accuracy) and :func:`train` (epochs
+of shuffled mini-batches, with a learning curve recorded once per epoch).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._validate import (
+    as_class_ids,
+    as_float_array,
+    check_distribution,
+    check_positive_finite,
+)
+from .gradients import softmax_cross_entropy_grad, sparse_softmax_cross_entropy_grad
+from .losses import (
+    reduce_loss,
+    softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits,
+)
+from .softmax import log_softmax, logsumexp, softmax
+
+__all__ = [
+    "MLP",
+    "SoftmaxRegression",
+    "accuracy",
+    "batches",
+    "clipped_cross_entropy",
+    "cross_entropy",
+    "evaluate",
+    "per_class_binary_cross_entropy",
+    "sgd_step",
+    "squared_error",
+    "train",
+    "whole_matrix_mean",
+]
+
+
+# --- Input checks -------------------------------------------------------------------------------
+
+
+def _features(X, n_features: int | None = None) -> np.ndarray:
+    """Return ``X`` as a finite (m, d) float array, checking d when the model fixes it."""
+    X = as_float_array(X, "X")
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be a 2-D array of shape (m examples, d features); got shape {X.shape}"
+        )
+    if not np.isfinite(X).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
+        raise ValueError(f"X must be finite; X[{where[0]}, {where[1]}] = {X[where]}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"X must have {n_features} features (columns), as the model's first weight "
+            f"matrix has {n_features} rows; got X shape {X.shape}"
+        )
+    return X
+
+
+def _labels(labels, logits: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Return ``(labels, sparse)``: class ids of shape (m,) or distributions of shape (m, n)."""
+    m, n = logits.shape
+    arr = np.asarray(labels)
+    if arr.ndim == 1:
+        ids = as_class_ids(arr, "labels", n)
+        if ids.shape[0] != m:
+            raise ValueError(
+                f"labels must have one class id per example: {m} examples (rows of X), "
+                f"got {ids.shape[0]} labels"
+            )
+        return ids, True
+    if arr.ndim == 2:
+        p = as_float_array(arr, "labels")
+        if p.shape != (m, n):
+            raise ValueError(
+                f"labels as distributions must have shape (m, n) = {(m, n)}, one row per "
+                f"example and one column per class; got shape {p.shape}"
+            )
+        return p, False
+    raise ValueError(
+        f"labels must be class ids of shape (m,) = ({m},) or distributions of shape "
+        f"(m, n) = {(m, n)}; got shape {arr.shape}"
+    )
+
+
+def _dense(labels: np.ndarray, sparse: bool, logits: np.ndarray) -> np.ndarray:
+    """One-hot rows for class ids; distributions as they are (cast to the logits' dtype)."""
+    if not sparse:
+        check_distribution(labels, "labels", 1)
+        return labels.astype(logits.dtype, copy=False)
+    p = np.zeros_like(logits)
+    p[np.arange(len(labels)), labels] = 1
+    return p
+
+
+def _check_2d_logits(logits) -> np.ndarray:
+    z = as_float_array(logits, "logits")
+    if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0:
+        raise ValueError(
+            f"logits must be a non-empty 2-D array of shape (m examples, n classes); got "
+            f"shape {z.shape}"
+        )
+    return z
+
+
+def _positive_int(value, name: str, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
+    low = 0 if allow_zero else 1
+    if value < low:
+        raise ValueError(f"{name} must be an int >= {low}; got {value}")
+    return int(value)
+
+
+# --- Objectives ----------------------------------------------------------------------------------
+
+
+def cross_entropy(labels, logits):
+    r"""Mean cross-entropy over the examples, and its gradient ``(Q - P) / m``.
+
+    .. math:: L = \frac{1}{m} \sum_{r=1}^{m} H(p_r, \mathrm{softmax}(z_r)), \qquad
+              \frac{\partial L}{\partial Z} = \frac{Q - P}{m}
+
+    computed from the logits by :func:`crossent.sparse_softmax_cross_entropy_with_logits` (class
+    ids) or :func:`crossent.softmax_cross_entropy_with_logits` (distributions) and their
+    closed-form gradients, so it is stable at any logit.
+
+    Parameters
+    ----------
+    labels : array_like
+        Class ids in [0, n) of shape (m,), or target distributions of shape (m, n).
+    logits : array_like
+        Logits Z of shape (m, n).
+
+    Returns
+    -------
+    value : float
+        The mean loss in nats.
+    grad : numpy.ndarray
+        ``dL/dZ``, of shape (m, n).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> value, grad = training.cross_entropy([0, 0], np.log([[0.5, 0.2, 0.3], [0.8, 0.1, 0.1]]))
+    >>> round(value, 6)  # (ln 2 + ln 1.25) / 2
+    0.458145
+    >>> grad.round(6)
+    array([[-0.25,  0.1 ,  0.15],
+           [-0.1 ,  0.05,  0.05]])
+    """
+    z = _check_2d_logits(logits)
+    labels, sparse = _labels(labels, z)
+    if sparse:
+        losses = sparse_softmax_cross_entropy_with_logits(labels, z)
+        grad = sparse_softmax_cross_entropy_grad(labels, z, reduction="mean")
+    else:
+        losses = softmax_cross_entropy_with_logits(labels, z)
+        grad = softmax_cross_entropy_grad(labels, z, reduction="mean")
+    return float(reduce_loss(losses)), grad
+
+
+def whole_matrix_mean(labels, logits):
+    r"""The article's ``reduce_mean(-p * log(q))``: one mean over all m·n entries.
+
+    .. math:: L = \frac{1}{mn} \sum_{r=1}^{m} \sum_{i=1}^{n} -p_{ri} \log q_{ri}
+              = \frac{1}{n} \cdot \text{(mean cross-entropy)}, \qquad
+              \frac{\partial L}{\partial Z} = \frac{Q - P}{mn}
+
+    The value and the gradient are those of :func:`cross_entropy` divided by n, so training
+    with it is training with a learning rate n times smaller (chapter 7). Computed from the
+    logits (the article's clip is :func:`clipped_cross_entropy`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> z = np.log([[0.5, 0.2, 0.3], [0.8, 0.1, 0.1]])
+    >>> round(training.whole_matrix_mean([0, 0], z)[0] * 3, 6)  # times n = the mean
+    0.458145
+    """
+    value, grad = cross_entropy(labels, logits)
+    n = grad.shape[1]
+    grad /= n
+    return value / n, grad
+
+
+def clipped_cross_entropy(labels, logits, q_min=1e-10):
+    r"""Mean cross-entropy of clipped probabilities, ``-log(clip(q, q_min, 1))``, and its gradient.
+
+    .. math:: L = \frac{1}{m} \sum_{r} \sum_{i} -p_{ri} \log \max(q_{ri}, q_{\min})
+
+    The article's ``tf.clip_by_value(y, 1e-10, 1.0)`` before ``tf.log``. Where a probability is
+    clipped (``q < q_min``) the clip's derivative is 0, so that entry passes no gradient back:
+    an example whose true-class probability is below ``q_min`` stops learning (chapter 9). The
+    gradient is the chain rule through the clip and the softmax Jacobian
+    ``J = diag(q) - q q^T``, as TensorFlow's automatic differentiation computes it:
+    ``dL/dz = g - q sum(g)`` with ``g_i = -p_i / m`` where ``q_i >= q_min`` and 0 where clipped
+    (``q_i g_i`` is computed as ``-p_i / m``, with no division by q).
+
+    Parameters
+    ----------
+    labels, logits : array_like
+        As in :func:`cross_entropy`.
+    q_min : float, default 1e-10
+        The clip threshold, in (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> value, grad = training.clipped_cross_entropy([1], [[30.0, 0.0, 0.0]])
+    >>> round(value, 4)  # -ln(1e-10), not the true 30 nats
+    23.0259
+    >>> grad  # the clipped class passes nothing back: no gradient at all
+    array([[0., 0., 0.]])
+    """
+    q_min = check_positive_finite(q_min, "q_min")
+    if q_min >= 1:
+        raise ValueError(f"q_min must be in (0, 1); got {q_min!r}")
+    z = _check_2d_logits(logits)
+    labels, sparse = _labels(labels, z)
+    p = _dense(labels, sparse, z)
+    m = z.shape[0]
+    q = softmax(z)
+    kept = q >= q_min
+    with np.errstate(divide="ignore"):
+        logq = np.where(kept, log_softmax(z), np.log(q_min))
+    value = float(np.sum(-p * logq, dtype=np.float64) / m)
+    qg = np.where(kept, -p / m, 0).astype(z.dtype)  # q_i * dL/dq_i
+    grad = qg - q * qg.sum(axis=1, keepdims=True)
+    return value, grad + 0.0
+
+
+def squared_error(labels, logits):
+    r"""Mean squared error between softmax outputs and labels, and its gradient.
+
+    .. math:: L = \frac{1}{m} \sum_{r} \sum_{i} (q_{ri} - p_{ri})^2, \qquad
+              \frac{\partial L}{\partial z_r} = J_r^\top \frac{2 (q_r - p_r)}{m}
+
+    with ``J = diag(q) - q q^T`` the softmax Jacobian: ``dL/dz = q * (g - sum(q * g))`` with
+    ``g = 2(q - p)/m``. Because J carries a factor q, the gradient vanishes when the true class
+    has a tiny probability: the confidently wrong example stalls (chapter 9).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> value, grad = training.squared_error([0], [[0.0, 0.0]])
+    >>> value  # (1/2 - 1)^2 + (1/2)^2
+    0.5
+    >>> grad
+    array([[-0.5,  0.5]])
+    """
+    z = _check_2d_logits(logits)
+    labels, sparse = _labels(labels, z)
+    p = _dense(labels, sparse, z)
+    m = z.shape[0]
+    q = softmax(z)
+    value = float(np.sum((q - p) ** 2, dtype=np.float64) / m)
+    g = 2 * (q - p) / m
+    grad = q * (g - np.sum(q * g, axis=1, keepdims=True))
+    return value, grad + 0.0
+
+
+def per_class_binary_cross_entropy(labels, logits):
+    r""" "The other form": a binary cross-entropy per output node, on softmax outputs.
+
+    .. math:: L = \frac{1}{m} \sum_{r} \sum_{i}
+              -\big[p_{ri} \log q_{ri} + (1 - p_{ri}) \log(1 - q_{ri})\big],
+              \qquad q_r = \mathrm{softmax}(z_r)
+
+    The loss of independent sigmoid outputs (chapter 6) applied to softmax probabilities, as
+    a reader of the article might. Computed without losing precision when a probability is
+    near 0 or 1: ``log q`` is :func:`crossent.log_softmax`, and ``log(1 - q_i)`` is
+    ``logsumexp`` over the other classes minus ``logsumexp`` over all. Its derivative is
+    ``q - [j = i] q^{(-i)}`` with ``q^{(-i)}_j = exp(z_j - logsumexp_{l != i} z_l)`` the softmax
+    without class i, so, for one example,
+
+    .. math:: \frac{\partial L}{\partial z_j}
+              = n q_j - p_j - \sum_{i \ne j} (1 - p_i)\, q^{(-i)}_j ,
+
+    with every term at most n: no ``1 / (1 - q)`` that would blow up at a confident output.
+    The cost is O(m n^2), fine for a few dozen classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> value, grad = training.per_class_binary_cross_entropy([0], [[0.0, 0.0]])
+    >>> round(value, 6)  # two nodes at q = 1/2: 2 ln 2
+    1.386294
+    >>> grad  # twice the cross-entropy's q - p when n = 2
+    array([[-1.,  1.]])
+    """
+    z = _check_2d_logits(logits)
+    labels, sparse = _labels(labels, z)
+    p = _dense(labels, sparse, z)
+    m, n = z.shape
+    if n < 2:
+        raise ValueError(f"logits must have at least 2 classes for this loss; got n = {n}")
+    lse = logsumexp(z, axis=-1, keepdims=True)  # (m, 1)
+    others = np.where(np.eye(n, dtype=bool), -np.inf, z[:, np.newaxis, :])  # (m, n, n)
+    with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
+        lse_others = logsumexp(others, axis=-1)  # (m, n): row i leaves class i out
+        log1mq = lse_others - lse  # log(1 - q_i)
+        logq = z - lse
+        both = np.where(p > 0, p * logq, 0) + np.where(p < 1, (1 - p) * log1mq, 0)
+        shifted = others - lse_others[..., np.newaxis]
+        q_without = np.where(np.isneginf(others), 0, np.exp(shifted))  # (m, i, j), 0 at j = i
+    value = float(-np.sum(both, dtype=np.float64) / m)
+    grad = n * np.exp(logq) - p - np.einsum("ri,rij->rj", 1 - p, q_without)
+    grad /= m
+    return value, grad + 0.0
+
+
+OBJECTIVES = {
+    "cross_entropy": cross_entropy,
+    "whole_matrix_mean": whole_matrix_mean,
+    "clipped_cross_entropy": clipped_cross_entropy,
+    "squared_error": squared_error,
+    "per_class_binary_cross_entropy": per_class_binary_cross_entropy,
+}
+
+
+def _objective(objective):
+    if isinstance(objective, str):
+        if objective not in OBJECTIVES:
+            names = ", ".join(repr(k) for k in OBJECTIVES)
+            raise ValueError(f"objective must be a function or one of {names}; got {objective!r}")
+        return OBJECTIVES[objective]
+    if not callable(objective):
+        raise TypeError(
+            f"objective must be a function (labels, logits) -> (value, dL/dlogits) or a name; "
+            f"got {type(objective).__name__}"
+        )
+    return objective
+
+
+# --- Models ---------------------------------------------------------------------------------------
+
+
+class _Model:
+    """What both models share: parameters in a dict, prediction, copying, the loss."""
+
+    params: dict
+
+    def probabilities(self, X) -> np.ndarray:
+        """Softmax of the logits: the predicted distribution of each example, (m, n)."""
+        return softmax(self.logits(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class id of each example, (m,)."""
+        return np.argmax(self.logits(X), axis=1)
+
+    def copy(self):
+        """An independent copy (the arrays are copied)."""
+        return type(self)(**{k: v.copy() for k, v in self.params.items()})
+
+    def loss_and_gradients(self, X, labels, objective=cross_entropy):
+        """Return ``(value, grads)``: the objective on ``(X, labels)`` and its gradient.
+
+        ``grads`` has the keys of ``params``; the forward pass, the objective's ``dL/dZ`` and
+        :meth:`backward` in one call. ``objective`` is a function ``(labels, logits) ->
+        (value, dL/dlogits)`` or the name of one in this module.
+        """
+        objective = _objective(objective)
+        X = _features(X, self.n_features)
+        value, dZ = objective(labels, self.logits(X))
+        return value, self.backward(X, dZ)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}: {v.shape}" for k, v in self.params.items())
+        return f"{type(self).__name__}({shapes})"
+
+
+def _weights(value, name: str, ndim: int) -> np.ndarray:
+    arr = as_float_array(value, name)
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array; got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite; it holds NaN or inf")
+    return arr.copy()
+
+
+class SoftmaxRegression(_Model):
+    r"""Softmax regression: logits ``Z = X W + b``, probabilities ``softmax(Z)``.
+
+    Parameters
+    ----------
+    W : array_like, shape (d, n)
+        Weights: column j scores class j from the d features.
+    b : array_like, shape (n,), optional
+        Biases (zeros when omitted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> model = training.SoftmaxRegression.initialize(2, 3)  # W = 0, b = 0
+    >>> model
+    SoftmaxRegression(W: (2, 3), b: (3,))
+    >>> X = np.array([[1.0, 2.0]])
+    >>> value, grads = model.loss_and_gradients(X, [2])
+    >>> round(value, 6)  # ln 3: all three classes equally likely
+    1.098612
+    >>> grads["W"].round(4)  # X^T (q - p) / m
+    array([[ 0.3333,  0.3333, -0.6667],
+           [ 0.6667,  0.6667, -1.3333]])
+    """
+
+    def __init__(self, W, b=None):
+        W = _weights(W, "W", 2)
+        b = np.zeros(W.shape[1], W.dtype) if b is None else _weights(b, "b", 1)
+        if b.shape != (W.shape[1],):
+            raise ValueError(
+                f"b must have one entry per class, shape ({W.shape[1]},) as W has "
+                f"{W.shape[1]} columns; got shape {b.shape}"
+            )
+        self.params = {"W": W, "b": b.astype(W.dtype, copy=False)}
+
+    @classmethod
+    def initialize(cls, n_features, n_classes, scale=0.0, rng=None):
+        """A model with ``W`` drawn from N(0, scale²) (zeros when ``scale`` is 0) and ``b = 0``.
+
+        Zeros are a fine start for softmax regression (its loss is convex); ``rng`` (a
+        ``numpy.random.Generator``) is needed when ``scale > 0``.
+        """
+        d = _positive_int(n_features, "n_features")
+        n = _positive_int(n_classes, "n_classes")
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or scale < 0:
+            raise ValueError(f"scale must be a number >= 0; got {scale!r}")
+        if scale == 0:
+            return cls(np.zeros((d, n)))
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                "rng must be a numpy.random.Generator (np.random.default_rng(seed)) when "
+                f"scale > 0; got {type(rng).__name__}"
+            )
+        return cls(scale * rng.standard_normal((d, n)))
+
+    @property
+    def n_features(self) -> int:
+        return self.params["W"].shape[0]
+
+    @property
+    def n_classes(self) -> int:
+        return self.params["W"].shape[1]
+
+    def logits(self, X) -> np.ndarray:
+        """``X W + b``, of shape (m, n)."""
+        X = _features(X, self.n_features)
+        return X @ self.params["W"] + self.params["b"]
+
+    def backward(self, X, dZ) -> dict:
+        """Gradients from ``dL/dZ``: ``{"W": X^T dZ, "b": dZ summed over the examples}``."""
+        X = _features(X, self.n_features)
+        dZ = _upstream(dZ, X.shape[0], self.n_classes)
+        return {"W": X.T @ dZ, "b": dZ.sum(axis=0)}
+
+
+def _upstream(dZ, m: int, n: int) -> np.ndarray:
+    dZ = as_float_array(dZ, "dZ")
+    if dZ.shape != (m, n):
+        raise ValueError(f"dZ must have the logits' shape (m, n) = {(m, n)}; got shape {dZ.shape}")
+    return dZ
+
+
+class MLP(_Model):
+    r"""A network with one hidden layer of ReLU units: ``Z = relu(X W1 + b1) W2 + b2``.
+
+    Shapes: ``X`` (m, d), ``W1`` (d, h), ``b1`` (h,), ``W2`` (h, n), ``b2`` (n,). Backpropagation
+    (:meth:`backward`) applies the chain rule layer by layer: with ``A = X W1 + b1`` and
+    ``H = relu(A)``,
+
+    .. math::
+
+        \partial W_2 = H^\top \partial Z,\quad \partial b_2 = \textstyle\sum_r \partial Z_r,\quad
+        \partial A = (\partial Z\, W_2^\top) \odot [A > 0],\quad
+        \partial W_1 = X^\top \partial A,\quad \partial b_1 = \textstyle\sum_r \partial A_r.
+
+    The ReLU's derivative at exactly 0 is taken as 0, as TensorFlow does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> model = training.MLP.initialize(4, 8, 3, rng=np.random.default_rng(0))
+    >>> model
+    MLP(W1: (4, 8), b1: (8,), W2: (8, 3), b2: (3,))
+    >>> model.logits(np.ones((5, 4))).shape
+    (5, 3)
+    """
+
+    def __init__(self, W1, b1, W2, b2):
+        W1, W2 = _weights(W1, "W1", 2), _weights(W2, "W2", 2)
+        b1, b2 = _weights(b1, "b1", 1), _weights(b2, "b2", 1)
+        h = W1.shape[1]
+        if W2.shape[0] != h:
+            raise ValueError(
+                f"W2 must have one row per hidden unit, {h} as W1 has {h} columns; got W2 "
+                f"shape {W2.shape}"
+            )
+        if b1.shape != (h,):
+            raise ValueError(f"b1 must have shape ({h},), one per hidden unit; got {b1.shape}")
+        if b2.shape != (W2.shape[1],):
+            raise ValueError(f"b2 must have shape ({W2.shape[1]},), one per class; got {b2.shape}")
+        self.params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+
+    @classmethod
+    def initialize(cls, n_features, n_hidden, n_classes, rng):
+        """He initialisation: ``W1 ~ N(0, 2/d)``, ``W2 ~ N(0, 1/h)``, biases 0.
+
+        The variance 2/d keeps the ReLU layer's outputs at the scale of its inputs
+        (He et al. 2015); 1/h makes the initial logits of order 1, so the first loss is near
+        ln n.
+        """
+        d = _positive_int(n_features, "n_features")
+        h = _positive_int(n_hidden, "n_hidden")
+        n = _positive_int(n_classes, "n_classes")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                "rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
+                f"{type(rng).__name__}"
+            )
+        W1 = rng.standard_normal((d, h)) * np.sqrt(2 / d)
+        W2 = rng.standard_normal((h, n)) * np.sqrt(1 / h)
+        return cls(W1, np.zeros(h), W2, np.zeros(n))
+
+    @property
+    def n_features(self) -> int:
+        return self.params["W1"].shape[0]
+
+    @property
+    def n_classes(self) -> int:
+        return self.params["W2"].shape[1]
+
+    def _hidden(self, X):
+        A = X @ self.params["W1"] + self.params["b1"]  # (m, h) pre-activations
+        return A, np.maximum(A, 0)  # H = relu(A)
+
+    def logits(self, X) -> np.ndarray:
+        """``relu(X W1 + b1) W2 + b2``, of shape (m, n)."""
+        X = _features(X, self.n_features)
+        return self._hidden(X)[1] @ self.params["W2"] + self.params["b2"]
+
+    def backward(self, X, dZ) -> dict:
+        """Gradients of every parameter from ``dL/dZ`` (the hidden layer is recomputed)."""
+        X = _features(X, self.n_features)
+        dZ = _upstream(dZ, X.shape[0], self.n_classes)
+        A, H = self._hidden(X)
+        dA = (dZ @ self.params["W2"].T) * (A > 0)  # (m, h) through the ReLU
+        return {"W1": X.T @ dA, "b1": dA.sum(axis=0), "W2": H.T @ dZ, "b2": dZ.sum(axis=0)}
+
+
+# --- Training -------------------------------------------------------------------------------------
+
+
+def accuracy(model, X, labels) -> float:
+    """The fraction of examples whose most probable class is the label (class ids, (m,))."""
+    X = _features(X, model.n_features)
+    ids = as_class_ids(labels, "labels", model.n_classes)
+    if ids.shape != (X.shape[0],):
+        raise ValueError(
+            f"labels must be class ids of shape (m,) = ({X.shape[0]},); got shape {ids.shape}"
+        )
+    return float(np.mean(model.predict(X) == ids))
+
+
+def evaluate(model, X, labels) -> dict:
+    """``{"loss": mean cross-entropy in nats, "accuracy": fraction right}`` on (X, labels).
+
+    The loss is always the true cross-entropy, whatever objective the model was trained with,
+    so curves of different objectives can be compared.
+    """
+    X = _features(X, model.n_features)
+    return {
+        "loss": cross_entropy(labels, model.logits(X))[0],
+        "accuracy": accuracy(model, X, labels),
+    }
+
+
+def batches(m, batch_size, rng):
+    """Shuffle the example indices 0..m-1 and split them into mini-batches.
+
+    Returns a list of index arrays, each of ``batch_size`` indices except possibly the last,
+    which holds the remainder; every example is in exactly one batch (one epoch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> parts = training.batches(5, 2, np.random.default_rng(0))
+    >>> [len(b) for b in parts]
+    [2, 2, 1]
+    >>> sorted(np.concatenate(parts).tolist())  # every example once
+    [0, 1, 2, 3, 4]
+    """
+    m = _positive_int(m, "m")
+    batch_size = _positive_int(batch_size, "batch_size")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            "rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
+            f"{type(rng).__name__}"
+        )
+    order = rng.permutation(m)
+    return [order[i : i + batch_size] for i in range(0, m, batch_size)]
+
+
+def sgd_step(model, X, labels, learning_rate, objective=cross_entropy) -> float:
+    """One step of gradient descent on one batch: ``theta <- theta - learning_rate * grad``.
+
+    Updates ``model.params`` in place and returns the objective's value before the step.
+    """
+    learning_rate = check_positive_finite(learning_rate, "learning_rate")
+    value, grads = model.loss_and_gradients(X, labels, objective)
+    for name, grad in grads.items():
+        model.params[name] -= learning_rate * grad
+    return value
+
+
+def train(
+    model,
+    X,
+    labels,
+    *,
+    learning_rate,
+    epochs,
+    batch_size,
+    rng,
+    objective=cross_entropy,
+    validation=None,
+    metrics=None,
+) -> dict:
+    """Train ``model`` in place by mini-batch SGD; return its learning curves.
+
+    Each epoch shuffles the training examples with ``rng`` (:func:`batches`) and takes one
+    :func:`sgd_step` per mini-batch. Before the first epoch and after each one, the curves
+    record, on the whole training set (and on ``validation``):
+
+    - ``"train_loss"``, ``"train_accuracy"`` (and ``"val_loss"``, ``"val_accuracy"``): the mean
+      cross-entropy in nats and the accuracy (:func:`evaluate`), whatever the objective;
+    - ``"objective"``: the objective being minimised, on the whole training set;
+    - one entry per item of ``metrics``, a dict ``name -> function(model)`` returning a number.
+
+    Parameters
+    ----------
+    model : SoftmaxRegression or MLP
+        Trained in place.
+    X : array_like, shape (m, d)
+        Training features.
+    labels : array_like of int, shape (m,)
+        Training class ids in [0, n).
+    learning_rate : float
+        The step size, positive.
+    epochs : int
+        Passes over the training set (0 records only the start).
+    batch_size : int
+        Examples per step.
+    rng : numpy.random.Generator
+        Shuffles the batches.
+    objective : function or str, default :func:`cross_entropy`
+        ``(labels, logits) -> (value, dL/dlogits)`` or the name of one in this module.
+    validation : tuple (X_val, labels_val), optional
+    metrics : dict, optional
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``"epoch"`` (0, 1, ..., epochs) and the curves above, each of length ``epochs + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(-2, 1, (20, 1)), rng.normal(2, 1, (20, 1))]
+    >>> labels = np.repeat([0, 1], 20)
+    >>> model = training.SoftmaxRegression.initialize(1, 2)
+    >>> curves = training.train(
+    ...     model, X, labels, learning_rate=0.5, epochs=5, batch_size=8, rng=rng
+    ... )
+    >>> bool(curves["train_loss"][-1] < curves["train_loss"][0])  # from ln 2 downwards
+    True
+    """
+    objective = _objective(objective)
+    learning_rate = check_positive_finite(learning_rate, "learning_rate")
+    epochs = _positive_int(epochs, "epochs", allow_zero=True)
+    batch_size = _positive_int(batch_size, "batch_size")
+    X = _features(X, model.n_features)
+    ids = as_class_ids(labels, "labels", model.n_classes)
+    if ids.shape != (X.shape[0],):
+        raise ValueError(
+            f"labels must be class ids, one per row of X: shape ({X.shape[0]},); got shape "
+            f"{ids.shape}"
+        )
+    if validation is not None:
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise TypeError("validation must be a pair (X_val, labels_val)")
+        X_val = _features(validation[0], model.n_features)
+        ids_val = as_class_ids(validation[1], "validation labels", model.n_classes)
+        if ids_val.shape != (X_val.shape[0],):
+            raise ValueError(
+                f"validation labels must be class ids, one per row of X_val: shape "
+                f"({X_val.shape[0]},); got shape {ids_val.shape}"
+            )
+    metrics = dict(metrics or {})
+    curves = {"epoch": [], "train_loss": [], "train_accuracy": [], "objective": []}
+    if validation is not None:
+        curves.update(val_loss=[], val_accuracy=[])
+    curves.update({name: [] for name in metrics})
+
+    def record(epoch):
+        curves["epoch"].append(epoch)
+        train_eval = evaluate(model, X, ids)
+        curves["train_loss"].append(train_eval["loss"])
+        curves["train_accuracy"].append(train_eval["accuracy"])
+        curves["objective"].append(objective(ids, model.logits(X))[0])
+        if validation is not None:
+            val_eval = evaluate(model, X_val, ids_val)
+            curves["val_loss"].append(val_eval["loss"])
+            curves["val_accuracy"].append(val_eval["accuracy"])
+        for name, fn in metrics.items():
+            curves[name].append(float(fn(model)))
+
+    record(0)
+    for epoch in range(1, epochs + 1):
+        for batch in batches(X.shape[0], batch_size, rng):
+            sgd_step(model, X[batch], ids[batch], learning_rate, objective)
+        record(epoch)
+    return {name: np.asarray(values) for name, values in curves.items()}
