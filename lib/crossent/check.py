@@ -113,6 +113,12 @@ def _numbers(arr: np.ndarray) -> str:
     return "[" + ", ".join(_numbers(row) for row in arr) + "]"
 
 
+def _short(x) -> str:
+    """``repr(x)``, cut to 200 characters."""
+    text = repr(x)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def _call(fn: Callable, case: Case) -> tuple[object, list[str]]:
     """Call ``fn`` on ``case``; return its result and the RuntimeWarnings it emitted, as text.
 
@@ -158,31 +164,45 @@ def _run(name: str, fn: Callable, cases: list[Case], rtol: float = 1e-6) -> Chec
         except Exception as err:  # the reader's function may raise anything
             return CheckResult(name, False, f"{failed} raised {type(err).__name__}: {err}")
         with_warnings = f", with {' and '.join(warned)}" if warned else ""
-        expected = np.asarray(case.expected, dtype=float)
-        try:
-            got = np.asarray(actual, dtype=float)
-        except (TypeError, ValueError):
-            got = None
-        if got is None or got.shape != expected.shape:
-            shape = "not a number" if got is None else f"shape {got.shape}"
+        # A tuple of expected arrays (a gradient per parameter) is compared part by part.
+        parts = case.expected if isinstance(case.expected, tuple) else (case.expected,)
+        results = actual if isinstance(case.expected, tuple) else (actual,)
+        if isinstance(case.expected, tuple) and (
+            not isinstance(actual, tuple | list) or len(actual) != len(parts)
+        ):
             return CheckResult(
                 name,
                 False,
-                f"{failed} returned {actual!r} ({shape}); expected shape {expected.shape}"
-                f"{with_warnings}.{likely}",
+                f"{failed} returned {type(actual).__name__} {_short(actual)}; expected a tuple "
+                f"of {len(parts)} arrays{with_warnings}.{likely}",
             )
-        if not np.allclose(got, expected, rtol=rtol, atol=1e-12, equal_nan=False):
-            return CheckResult(
-                name,
-                False,
-                f"{failed} expected {_numbers(expected)}, got {_numbers(got)}{with_warnings}."
-                f"{likely}",
-            )
+        expected_text = " and ".join(_numbers(np.asarray(e, dtype=float)) for e in parts)
+        for expected, result in zip(parts, results, strict=True):
+            expected = np.asarray(expected, dtype=float)
+            try:
+                got = np.asarray(result, dtype=float)
+            except (TypeError, ValueError):
+                got = None
+            if got is None or got.shape != expected.shape:
+                shape = "not a number" if got is None else f"shape {got.shape}"
+                return CheckResult(
+                    name,
+                    False,
+                    f"{failed} returned {_short(result)} ({shape}); expected shape "
+                    f"{expected.shape}{with_warnings}.{likely}",
+                )
+            if not np.allclose(got, expected, rtol=rtol, atol=1e-12, equal_nan=False):
+                got_text = " and ".join(_numbers(np.asarray(r, dtype=float)) for r in results)
+                return CheckResult(
+                    name,
+                    False,
+                    f"{failed} expected {expected_text}, got {got_text}{with_warnings}.{likely}",
+                )
         if warned:
             return CheckResult(
                 name,
                 False,
-                f"{failed} gave the expected {_numbers(expected)} but emitted "
+                f"{failed} gave the expected {expected_text} but emitted "
                 f"{' and '.join(warned)}. {_NO_WARNING[name]}",
             )
         ran += 1
@@ -1201,3 +1221,85 @@ def sigmoid_cross_entropy_grad(fn: Callable) -> CheckResult:
     sigmoid_cross_entropy_grad: passed all 8 cases
     """
     return _run("sigmoid_cross_entropy_grad", fn, CASES["sigmoid_cross_entropy_grad"])
+
+
+# --- Softmax regression's gradient (chapter 10) -------------------------------------------------
+# Closed forms: with W = 0 and b = (0, ln 2, ln 3) every example predicts q = (1/6, 1/3, 1/2);
+# with W's columns (0, ln 2, ln 3) on one feature of value 1, the same. m = 2 examples of n = 3
+# classes, so a forgotten 1/m, a division by n, or P - Q all change the answer; the 1000-logit
+# cases make the textbook softmax overflow.
+
+__all__ += ["softmax_regression_gradients"]
+
+_LN3 = math.log(3)
+CASES["softmax_regression_gradients"] = [
+    Case(
+        "one example, W = 0: every class equally likely",
+        ([[1.0, 2.0]], [2], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [0.0, 0.0, 0.0]),
+        (
+            [[1 / 3, 1 / 3, -2 / 3], [2 / 3, 2 / 3, -4 / 3]],
+            [1 / 3, 1 / 3, -2 / 3],
+        ),
+        hint="dW = X^T (Q - P) / m and db = the sum over examples of (Q - P) / m; here "
+        "q = (1/3, 1/3, 1/3) and the label is class id 2, the third class.",
+    ),
+    Case(
+        "the weights matter: logits X W = (0, ln 2, ln 3)",
+        ([[1.0]], [1], [[0.0, LN2, _LN3]], [0.0, 0.0, 0.0]),
+        ([[1 / 6, -2 / 3, 1 / 2]], [1 / 6, -2 / 3, 1 / 2]),
+        hint="the logits are X W + b, so q = softmax((0, ln 2, ln 3)) = (1/6, 1/3, 1/2); "
+        "q - p, not p - q.",
+    ),
+    Case(
+        "a batch of m = 2 examples of n = 3 classes: the mean divides by m",
+        ([[1.0, 0.0], [2.0, 1.0]], [0, 2], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [0.0, LN2, _LN3]),
+        ([[-1 / 4, 1 / 2, -1 / 4], [1 / 12, 1 / 6, -1 / 4]], [-1 / 3, 1 / 3, 0.0]),
+        hint="the loss is the mean over the m = 2 examples: divide Q - P by m (not by n = 3, "
+        "not by m * n, not forgotten); db sums the rows of (Q - P) / m over the examples.",
+    ),
+    Case(
+        "a confident right answer (logits 1000 and 0)",
+        ([[1.0]], [0], [[1000.0, 0.0]], [0.0, 0.0]),
+        ([[0.0, 0.0]], [0.0, 0.0]),
+        hint="exp(1000) overflows: subtract each row's largest logit before exponentiating.",
+    ),
+    Case(
+        "a confident wrong answer (logits 1000 and 0)",
+        ([[1.0]], [1], [[1000.0, 0.0]], [0.0, 0.0]),
+        ([[1.0, -1.0]], [1.0, -1.0]),
+        hint="q = (1, 0) to double precision, so q - p = (1, -1); subtract each row's largest "
+        "logit before exponentiating, or exp(1000) overflows.",
+    ),
+    Case(
+        "the largest logit differs from row to row",
+        (
+            [[1.0], [-1.0]],
+            [0, 0],
+            [[1000.0, 0.0]],
+            [0.0, 0.0],
+        ),
+        ([[0.5, -0.5]], [-0.5, 0.5]),
+        hint="each example's softmax is shifted by its own largest logit (1000 in the first row, "
+        "0 in the second), not by the largest logit of the whole batch.",
+    ),
+]
+_NO_WARNING["softmax_regression_gradients"] = _SHIFT_BY_MAX
+
+
+def softmax_regression_gradients(fn: Callable) -> CheckResult:
+    """Check ``fn(X, labels, W, b)``, your gradient of softmax regression's mean cross-entropy.
+
+    ``X`` is (m, d), ``labels`` are m class ids, ``W`` is (d, n) and ``b`` is (n,); the loss is
+    the mean over the m examples of the cross-entropy of ``softmax(X W + b)``. Return the pair
+    ``(dW, dL/db)``, shapes (d, n) and (n,): ``X^T (Q - P) / m`` and the mean of the rows of
+    ``Q - P``.
+
+    >>> import numpy as np
+    >>> import crossent
+    >>> def gradients(X, labels, W, b):
+    ...     model = crossent.training.SoftmaxRegression(W, b)
+    ...     return tuple(model.loss_and_gradients(X, np.asarray(labels))[1].values())
+    >>> crossent.check.softmax_regression_gradients(gradients)
+    softmax_regression_gradients: passed all 6 cases
+    """
+    return _run("softmax_regression_gradients", fn, CASES["softmax_regression_gradients"])

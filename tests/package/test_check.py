@@ -186,6 +186,26 @@ def _along(name, a, b, axis, base):
     return np.moveaxis(out, -1, axis) if out.ndim == 2 else out
 
 
+def _mp_softmax_regression_gradients(X, labels, W, b):
+    """(dW, db) of the mean cross-entropy of softmax(X W + b), every step in mpmath."""
+    X = [[mpmath.mpf(float(v)) for v in row] for row in X]
+    W = [[mpmath.mpf(float(v)) for v in row] for row in W]
+    b = [mpmath.mpf(float(v)) for v in b]
+    m, d, n = len(X), len(W), len(b)
+    dW = [[mpmath.mpf(0)] * n for _ in range(d)]
+    db = [mpmath.mpf(0)] * n
+    for x, k in zip(X, labels, strict=True):
+        z = [mpmath.fsum(x[a] * W[a][j] for a in range(d)) + b[j] for j in range(n)]
+        g = [(s - (1 if j == k else 0)) / m for j, s in enumerate(_mp_softmax(z))]
+        for a in range(d):
+            for j in range(n):
+                dW[a][j] += x[a] * g[j]
+        for j in range(n):
+            db[j] += g[j]
+    as_float = np.vectorize(float)
+    return as_float(np.array(dW, dtype=object)), as_float(np.array(db, dtype=object))
+
+
 def mp_case(name, case):
     """Recompute any case's expected value from its inputs with mpmath, independently."""
     axis = case.kwargs.get("axis", -1)
@@ -199,6 +219,8 @@ def mp_case(name, case):
         return np.moveaxis(rows.reshape(z.shape), -1, axis)
     if name in ("log_softmax", "logsumexp"):
         return _along(name, case.args[0], None, axis, base)
+    if name == "softmax_regression_gradients":
+        return _mp_softmax_regression_gradients(*case.args)
     labels, logits = case.args
     if name == "sparse_softmax_cross_entropy_with_logits":
         eye = np.eye(np.shape(logits)[-1])
@@ -225,7 +247,15 @@ def mp_case(name, case):
     ("name", "case"), [(name, case) for name in check.CASES for case in check.CASES[name]]
 )
 def test_every_check_case_agrees_with_mpmath(name, case):
-    np.testing.assert_allclose(case.expected, mp_case(name, case), rtol=1e-13, atol=1e-300)
+    expected, recomputed = case.expected, mp_case(name, case)
+    if isinstance(expected, tuple):  # one array per parameter (dW, db)
+        assert len(expected) == len(recomputed)
+        # atol: the inputs ln 2 and ln 3 are rounded to floats, so an entry that is exactly 0
+        # in exact arithmetic is 3e-17 from the floats' mpmath value.
+        for part, mp_part in zip(expected, recomputed, strict=True):
+            np.testing.assert_allclose(part, mp_part, rtol=1e-13, atol=1e-16)
+        return
+    np.testing.assert_allclose(expected, recomputed, rtol=1e-13, atol=1e-300)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,6 +381,7 @@ STORED_COUNTS = {
     "softmax_cross_entropy_with_logits": 6,  # chapters 8 and 9
     "softmax_cross_entropy_grad": 8,  # chapter 9
     "sigmoid_cross_entropy_grad": 8,  # chapter 9
+    "softmax_regression_gradients": 6,  # chapter 10
 }
 
 

@@ -146,6 +146,54 @@ def ref_sigmoid_grad_masked(labels, logits):
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e)) - _f(labels)
 
 
+def _ref_sr_parts(X, labels, W, b, shift="row"):
+    X, W, b = _f(X), _f(W), _f(b)
+    Z = X @ W + b
+    top = Z.max(axis=1, keepdims=True) if shift == "row" else (Z.max() if shift else 0.0)
+    E = np.exp(Z - top)
+    Q = E / E.sum(axis=1, keepdims=True)
+    P = np.eye(W.shape[1])[np.asarray(labels)]
+    return X, Q, P
+
+
+def ref_softmax_regression_gradients(X, labels, W, b):
+    X, Q, P = _ref_sr_parts(X, labels, W, b)
+    G = (Q - P) / len(X)
+    return X.T @ G, G.sum(axis=0)
+
+
+def ref_softmax_regression_loop(X, labels, W, b):  # one example at a time, plain loops
+    dW, db = np.zeros_like(_f(W)), np.zeros_like(_f(b))
+    for x, k in zip(_f(X), labels, strict=True):
+        z = x @ _f(W) + _f(b)
+        q = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        q[k] -= 1
+        dW += np.outer(x, q) / len(X)
+        db += q / len(X)
+    return dW, db
+
+
+def crossent_softmax_regression_gradients(X, labels, W, b):  # the package's own model
+    model = crossent.training.SoftmaxRegression(W, b)
+    grads = model.loss_and_gradients(X, np.asarray(labels))[1]
+    return grads["W"], grads["b"]
+
+
+def _wrong_sr(kind):
+    def gradients(X, labels, W, b):
+        X_, Q, P = _ref_sr_parts(
+            X, labels, W, b, shift={"naive": None, "global": "all"}.get(kind, "row")
+        )
+        m, n = Q.shape
+        if kind == "no_b":
+            X_, Q, P = _ref_sr_parts(X, labels, W, np.zeros_like(_f(b)))
+        G = {"no_mean": Q - P, "by_n": (Q - P) / n, "sign": (P - Q) / m}.get(kind, (Q - P) / m)
+        db = (Q - P).sum(axis=0) if kind == "db_no_mean" else G.sum(axis=0)
+        return X_.T @ G, db
+
+    return gradients
+
+
 REFERENCES = {
     "self_information": [ref_self_information, ref_self_information_numpy],
     "entropy": [ref_entropy, ref_entropy_loop],
@@ -164,13 +212,18 @@ REFERENCES = {
     ],
     "softmax_cross_entropy_grad": [ref_softmax_cross_entropy_grad],
     "sigmoid_cross_entropy_grad": [ref_sigmoid_cross_entropy_grad, ref_sigmoid_grad_masked],
+    "softmax_regression_gradients": [
+        ref_softmax_regression_gradients,
+        ref_softmax_regression_loop,
+        crossent_softmax_regression_gradients,
+    ],
 }
 
 
 @pytest.mark.parametrize(
     ("name", "fn"),
     [(name, fn) for name, fns in REFERENCES.items() for fn in fns]
-    + [(name, getattr(crossent, name)) for name in check.CASES],
+    + [(name, getattr(crossent, name)) for name in check.CASES if hasattr(crossent, name)],
     ids=lambda x: getattr(x, "__name__", x),
 )
 def test_a_right_implementation_passes(name, fn):
@@ -1056,6 +1109,20 @@ WRONG = {
             ),
             "case 5 (a confident right answer) failed: <lambda>(1.0, 1000.0) expected 0.0, got "
             "-1e-07",
+        ),
+    ],
+    "softmax_regression_gradients": [
+        ("the 1/m of the mean forgotten", _wrong_sr("no_mean"), "case 3"),
+        ("divided by n instead of m", _wrong_sr("by_n"), "case 1"),
+        ("P - Q, the sign flipped", _wrong_sr("sign"), "case 1"),
+        ("the textbook softmax, which overflows", _wrong_sr("naive"), "case 4"),
+        ("shifted by the largest logit of the whole batch", _wrong_sr("global"), "case 6"),
+        ("db summed without the 1/m", _wrong_sr("db_no_mean"), "case 3"),
+        ("the bias left out of the logits", _wrong_sr("no_b"), "case 3"),
+        (
+            "dW and db swapped",
+            lambda X, labels, W, b: ref_softmax_regression_gradients(X, labels, W, b)[::-1],
+            "case 1",
         ),
     ],
 }
