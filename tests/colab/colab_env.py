@@ -1,15 +1,15 @@
 """A stand-in for Google Colab's runtime, and nbval's way of comparing a notebook's outputs.
 
 The stand-in is a virtual environment (never --system-site-packages) holding only what Colab
-provides and the book uses, at the versions Colab ships, as listed in colab_versions.toml
-(NumPy, Matplotlib, TensorFlow on CPU, Keras, mpmath, IPython and ipykernel), and nbclient and
-nbformat to run notebooks. It is made from Colab's Python minor version when this machine has it
-(`python3.12` on PATH or under pyenv; CROSSENT_COLAB_PYTHON picks another) and from the running
-interpreter otherwise. Then the wheel of crossent built from this repository is installed, as a
-chapter's Colab set-up cell would install it. No editable install of the repository, no myst-nb:
-on Colab `crossent.book.glue` falls back to emitting the output itself. So the book's stored
-outputs, made with the versions pinned in requirements.txt, must also be what Colab's versions
-print.
+provides and the book uses, at the versions Colab ships, as listed in colab_versions.toml (NumPy,
+Matplotlib, TensorFlow on CPU, Keras, mpmath, scikit-learn and its dependencies, IPython and
+ipykernel), and nbclient and nbformat to run notebooks. It is made from Colab's Python minor
+version when this machine has it (`python3.12` on PATH or under pyenv; CROSSENT_COLAB_PYTHON
+picks another) and from the running interpreter otherwise. Then the wheel of crossent built from
+this repository is installed, as a chapter's Colab set-up cell would install it. No editable
+install of the repository, no myst-nb: on Colab `crossent.book.glue` falls back to emitting the
+output itself. So the book's stored outputs, made with the versions pinned in requirements.txt,
+must also be what Colab's versions print.
 
 The venv lives in _build/colab-venv and is reused while its Python, colab_versions.toml and the
 way it is made are unchanged (a stamp file records them); only the wheel is reinstalled on each

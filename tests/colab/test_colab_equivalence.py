@@ -82,7 +82,7 @@ def test_the_range_check_can_fail():
     colab = colab_env.colab_versions()
     assert range_problems(["numpy>=2.1"], ">=3.10", colab)  # Colab has numpy 2.0.2
     assert range_problems(["numpy"], ">=3.13", colab)  # Colab has Python 3.12
-    assert range_problems(["scipy>=1"], ">=3.10", colab)  # not recorded: must be added
+    assert range_problems(["torch>=2"], ">=3.10", colab)  # not recorded: must be added
     assert not range_problems(["numpy>=1.23", "tensorflow>=2.15,<3"], ">=3.10", colab)
 
 
