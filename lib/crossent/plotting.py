@@ -15,8 +15,11 @@ about 30-60 kB each, so a chapter with several figures stays far below 2 MB.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 
 __all__ = ["COLORS", "LINESTYLES", "STYLE", "figure", "finish", "learning_curves", "use_style"]
 
@@ -99,35 +102,52 @@ def learning_curves(runs: dict, *, accuracy: bool = True, validation: bool = Tru
     ``validation`` is true) dashed. The loss panel shows ``"train_loss"`` / ``"val_loss"``, the
     mean cross-entropy in nats; the accuracy panel ``"train_accuracy"`` / ``"val_accuracy"`` in
     percent. Returns ``(fig, axes)``: one axis, or two when ``accuracy`` is true.
+
+    Raises ``TypeError`` when ``runs`` is not a dict or one of its values is not a dict of
+    curves, and ``ValueError`` when ``runs`` is empty or a run lacks ``"epoch"``,
+    ``"train_loss"`` or (with ``accuracy``) ``"train_accuracy"``; nothing is drawn then.
     """
-    if not isinstance(runs, dict) or not runs:
-        raise ValueError("runs must be a non-empty dict: label -> curves from training.train")
+    if not isinstance(runs, dict):
+        raise TypeError(
+            f"runs must be a dict label -> curves from training.train; got {type(runs).__name__}"
+        )
+    if not runs:
+        raise ValueError(
+            "runs must be a non-empty dict label -> curves from training.train; got {}"
+        )
     panels = ["loss", "accuracy"] if accuracy else ["loss"]
+    for label, curves in runs.items():
+        if not isinstance(curves, Mapping):
+            raise TypeError(
+                f"runs[{label!r}] must be the dict of curves training.train returns; got "
+                f"{type(curves).__name__}"
+            )
+        for key in ("epoch", *(f"train_{panel}" for panel in panels)):
+            if key not in curves:
+                raise ValueError(
+                    f"runs[{label!r}] has no {key!r}: pass what training.train returns"
+                )
     if axes is None:
         fig, axes = figure(ncols=len(panels))
     else:
         fig = axes[0].figure if len(panels) > 1 else axes.figure
     axes_list = list(axes) if len(panels) > 1 else [axes]
     for i, (label, curves) in enumerate(runs.items()):
-        for key in ("epoch", "train_loss"):
-            if key not in curves:
-                raise ValueError(
-                    f"runs[{label!r}] has no {key!r}: pass what training.train returns"
-                )
         colour = COLORS[CYCLE[i % len(CYCLE)]]
+        epochs = np.asarray(curves["epoch"])
         for ax, panel in zip(axes_list, panels, strict=True):
             scale = 100 if panel == "accuracy" else 1
             ax.plot(
-                curves["epoch"],
-                scale * curves[f"train_{panel}"],
+                epochs,
+                scale * np.asarray(curves[f"train_{panel}"], dtype=float),
                 "-",
                 color=colour,
                 label=f"{label}, training" if validation and "val_loss" in curves else label,
             )
             if validation and f"val_{panel}" in curves:
                 ax.plot(
-                    curves["epoch"],
-                    scale * curves[f"val_{panel}"],
+                    epochs,
+                    scale * np.asarray(curves[f"val_{panel}"], dtype=float),
                     "--",
                     color=colour,
                     label=f"{label}, validation",

@@ -42,6 +42,7 @@ from ._validate import (
     as_class_ids,
     as_float_array,
     check_distribution,
+    check_logits,
     check_positive_finite,
 )
 from .gradients import softmax_cross_entropy_grad, sparse_softmax_cross_entropy_grad
@@ -97,8 +98,8 @@ def _labels(labels, logits: np.ndarray) -> tuple[np.ndarray, bool]:
         ids = as_class_ids(arr, "labels", n)
         if ids.shape[0] != m:
             raise ValueError(
-                f"labels must have one class id per example: {m} examples (rows of X), "
-                f"got {ids.shape[0]} labels"
+                f"labels must hold one class id per example: {m} (one per row of the logits, "
+                f"that is of X); got {ids.shape[0]} labels"
             )
         return ids, True
     if arr.ndim == 2:
@@ -132,7 +133,17 @@ def _check_2d_logits(logits) -> np.ndarray:
             f"logits must be a non-empty 2-D array of shape (m examples, n classes); got "
             f"shape {z.shape}"
         )
+    check_logits(z, "logits", 1)  # no NaN, no +inf, a finite logit in every row
     return z
+
+
+def _generator(rng) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            "rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
+            f"{type(rng).__name__}"
+        )
+    return rng
 
 
 def _positive_int(value, name: str, allow_zero: bool = False) -> int:
@@ -248,9 +259,15 @@ def clipped_cross_entropy(labels, logits, q_min=1e-10):
     >>> grad  # the clipped class passes nothing back: no gradient at all
     array([[0., 0., 0.]])
     """
-    q_min = check_positive_finite(q_min, "q_min")
-    if q_min >= 1:
-        raise ValueError(f"q_min must be in (0, 1); got {q_min!r}")
+    if isinstance(q_min, bool) or not isinstance(q_min, numbers.Real):
+        raise TypeError(
+            f"q_min must be a real number in (0, 1); got {type(q_min).__name__} {q_min!r}"
+        )
+    q_min = float(q_min)
+    if not 0 < q_min < 1:
+        raise ValueError(
+            f"q_min must be in (0, 1), the smallest probability the log is taken of; got {q_min!r}"
+        )
     z = _check_2d_logits(logits)
     labels, sparse = _labels(labels, z)
     p = _dense(labels, sparse, z)
@@ -314,7 +331,18 @@ def per_class_binary_cross_entropy(labels, logits):
               = n q_j - p_j - \sum_{i \ne j} (1 - p_i)\, q^{(-i)}_j ,
 
     with every term at most n: no ``1 / (1 - q)`` that would blow up at a confident output.
-    The cost is O(m n^2), fine for a few dozen classes.
+    For the most probable class j of each row, whose ``q_j`` may be within eps of 1, these
+    terms are near 1 and cancel, leaving a rounding error of eps where the derivative can be
+    far smaller. There the same derivative is computed from the complements
+    ``c_j = 1 - q_j`` and ``c^{(-i)}_j = 1 - q^{(-i)}_j`` (each the exponential of a
+    difference of logsumexps, so accurate however small) and ``s = sum_i p_i``:
+
+    .. math:: \frac{\partial L}{\partial z_j}
+              = 1 + s - 2 p_j - n c_j + \sum_{i \ne j} (1 - p_i)\, c^{(-i)}_j ,
+
+    small terms for a small result, so the gradient keeps its relative precision (and sums
+    to 0 over the classes) even for a confident right answer. The cost is O(m n^2), fine for a
+    few dozen classes.
 
     Examples
     --------
@@ -332,19 +360,40 @@ def per_class_binary_cross_entropy(labels, logits):
     m, n = z.shape
     if n < 2:
         raise ValueError(f"logits must have at least 2 classes for this loss; got n = {n}")
+    rows = np.arange(m)
+    top = np.argmax(z, axis=1)  # (m,): the most probable class j of each row
+    is_top = np.arange(n) == top[:, np.newaxis]  # (m, n)
     lse = logsumexp(z, axis=-1, keepdims=True)  # (m, 1)
-    others = np.where(np.eye(n, dtype=bool), -np.inf, z[:, np.newaxis, :])  # (m, n, n)
+    eye = np.eye(n, dtype=bool)
+    others = np.where(eye, -np.inf, z[:, np.newaxis, :])  # (m, i, j): class i left out
+    neither = np.where(eye | is_top[:, np.newaxis, :], -np.inf, z[:, np.newaxis, :])  # i and top
     with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
-        lse_others = logsumexp(others, axis=-1)  # (m, n): row i leaves class i out
+        lse_others = _logsumexp_or_minus_inf(others)  # (m, i)
         log1mq = lse_others - lse  # log(1 - q_i)
         logq = z - lse
         both = np.where(p > 0, p * logq, 0) + np.where(p < 1, (1 - p) * log1mq, 0)
         shifted = others - lse_others[..., np.newaxis]
         q_without = np.where(np.isneginf(others), 0, np.exp(shifted))  # (m, i, j), 0 at j = i
-    value = float(-np.sum(both, dtype=np.float64) / m)
+        # complements for the top class: c_top = 1 - q_top, c_without[i] = 1 - q^{(-i)}_top
+        c_top = np.exp(log1mq[rows, top])
+        c_without = np.exp(_logsumexp_or_minus_inf(neither) - lse_others)
+        c_without = np.where(is_top, 0, c_without)  # (m, i): i = top is not in the sum
+    value = float(-np.sum(both, dtype=np.float64) / m) + 0.0  # no -0.0
     grad = n * np.exp(logq) - p - np.einsum("ri,rij->rj", 1 - p, q_without)
+    grad[rows, top] = (
+        1 + p.sum(axis=1) - 2 * p[rows, top] - n * c_top + np.sum((1 - p) * c_without, axis=1)
+    )
     grad /= m
     return value, grad + 0.0
+
+
+def _logsumexp_or_minus_inf(a: np.ndarray) -> np.ndarray:
+    """``logsumexp`` over the last axis, -inf for rows that are -inf everywhere.
+
+    (:func:`crossent.logsumexp` refuses such rows; here they are a class left alone, whose
+    ``1 - q`` is 0.)"""
+    empty = np.isneginf(a).all(axis=-1)
+    return np.where(empty, -np.inf, logsumexp(np.where(empty[..., np.newaxis], 0, a), axis=-1))
 
 
 OBJECTIVES = {
@@ -461,8 +510,12 @@ class SoftmaxRegression(_Model):
         """
         d = _positive_int(n_features, "n_features")
         n = _positive_int(n_classes, "n_classes")
-        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or scale < 0:
-            raise ValueError(f"scale must be a number >= 0; got {scale!r}")
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
+            raise TypeError(
+                f"scale must be a real number >= 0; got {type(scale).__name__} {scale!r}"
+            )
+        if not (np.isfinite(scale) and scale >= 0):
+            raise ValueError(f"scale must be a finite number >= 0; got {scale!r}")
         if scale == 0:
             return cls(np.zeros((d, n)))
         if not isinstance(rng, np.random.Generator):
@@ -551,11 +604,7 @@ class MLP(_Model):
         d = _positive_int(n_features, "n_features")
         h = _positive_int(n_hidden, "n_hidden")
         n = _positive_int(n_classes, "n_classes")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                "rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
-                f"{type(rng).__name__}"
-            )
+        rng = _generator(rng)
         W1 = rng.standard_normal((d, h)) * np.sqrt(2 / d)
         W2 = rng.standard_normal((h, n)) * np.sqrt(1 / h)
         return cls(W1, np.zeros(h), W2, np.zeros(n))
@@ -631,11 +680,7 @@ def batches(m, batch_size, rng):
     """
     m = _positive_int(m, "m")
     batch_size = _positive_int(batch_size, "batch_size")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
-            f"{type(rng).__name__}"
-        )
+    rng = _generator(rng)
     order = rng.permutation(m)
     return [order[i : i + batch_size] for i in range(0, m, batch_size)]
 
@@ -720,6 +765,7 @@ def train(
     learning_rate = check_positive_finite(learning_rate, "learning_rate")
     epochs = _positive_int(epochs, "epochs", allow_zero=True)
     batch_size = _positive_int(batch_size, "batch_size")
+    rng = _generator(rng)  # checked even when epochs = 0 draws nothing from it
     X = _features(X, model.n_features)
     ids = as_class_ids(labels, "labels", model.n_classes)
     if ids.shape != (X.shape[0],):
@@ -729,7 +775,12 @@ def train(
         )
     if validation is not None:
         if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise TypeError("validation must be a pair (X_val, labels_val)")
+            what = (
+                f"a {type(validation).__name__} of length {len(validation)}"
+                if isinstance(validation, tuple | list)
+                else type(validation).__name__
+            )
+            raise TypeError(f"validation must be a pair (X_val, labels_val); got {what}")
         X_val = _features(validation[0], model.n_features)
         ids_val = as_class_ids(validation[1], "validation labels", model.n_classes)
         if ids_val.shape != (X_val.shape[0],):
@@ -737,10 +788,26 @@ def train(
                 f"validation labels must be class ids, one per row of X_val: shape "
                 f"({X_val.shape[0]},); got shape {ids_val.shape}"
             )
-    metrics = dict(metrics or {})
     curves = {"epoch": [], "train_loss": [], "train_accuracy": [], "objective": []}
     if validation is not None:
         curves.update(val_loss=[], val_accuracy=[])
+    metrics = {} if metrics is None else metrics
+    if not isinstance(metrics, dict):
+        raise TypeError(
+            f"metrics must be a dict name -> function(model); got {type(metrics).__name__}"
+        )
+    for name, fn in metrics.items():
+        if name in curves:
+            raise ValueError(
+                f"metrics must not reuse the name of a recorded curve; got {name!r} (taken: "
+                f"{', '.join(repr(k) for k in curves)})"
+            )
+        if not callable(fn):
+            raise TypeError(
+                f"metrics[{name!r}] must be a function(model) returning a number; got "
+                f"{type(fn).__name__}"
+            )
+    metrics = dict(metrics)
     curves.update({name: [] for name in metrics})
 
     def record(epoch):

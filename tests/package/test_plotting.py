@@ -7,6 +7,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
 from crossent import plotting
 
@@ -50,3 +52,115 @@ def test_package_imports_without_matplotlib_until_plotting_is_used():
     code = "import sys, crossent; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- learning_curves -------------------------------------------------------------------------
+
+
+def _curves(offset=0.0, validation=True):
+    """Curves shaped as training.train returns them, with values that are easy to recognise."""
+    curves = {
+        "epoch": np.arange(4),
+        "train_loss": np.array([1.1, 0.7, 0.5, 0.4]) + offset,
+        "train_accuracy": np.array([0.3, 0.6, 0.8, 0.9]),
+        "objective": np.array([1.1, 0.7, 0.5, 0.4]) + offset,
+    }
+    if validation:
+        curves["val_loss"] = np.array([1.2, 0.8, 0.65, 0.6]) + offset
+        curves["val_accuracy"] = np.array([0.25, 0.55, 0.7, 0.75])
+    return curves
+
+
+def _lines(ax):
+    return [
+        (
+            line.get_linestyle(),
+            line.get_color(),
+            line.get_label(),
+            line.get_xdata(),
+            line.get_ydata(),
+        )
+        for line in ax.lines
+    ]
+
+
+def test_learning_curves_draw_training_solid_and_validation_dashed():
+    runs = {"cross-entropy": _curves(), "squared error": _curves(0.5)}
+    fig, axes = plotting.learning_curves(runs)
+    assert len(axes) == 2 and fig is axes[0].figure
+    loss, acc = axes
+    assert loss.get_xlabel() == acc.get_xlabel() == "epoch"
+    assert loss.get_ylabel() == "cross-entropy (nats per example)"
+    assert acc.get_ylabel() == "accuracy (%)"
+    for ax, key, scale in [(loss, "loss", 1), (acc, "accuracy", 100)]:
+        lines = _lines(ax)
+        assert len(lines) == 4  # one solid and one dashed line per run
+        for (style, _, label, x, y), (run, set_, expected_style) in zip(
+            lines,
+            [
+                ("cross-entropy", "train", "-"),
+                ("cross-entropy", "val", "--"),
+                ("squared error", "train", "-"),
+                ("squared error", "val", "--"),
+            ],
+            strict=True,
+        ):
+            assert style == expected_style
+            np.testing.assert_array_equal(x, [0, 1, 2, 3])
+            np.testing.assert_allclose(y, scale * runs[run][f"{set_}_{key}"], rtol=1e-15)
+            which = "training" if set_ == "train" else "validation"
+            assert label == f"{run}, {which}"
+        # one colour per run, the first two of the palette's cycle
+        blue, orange = plotting.COLORS["blue"], plotting.COLORS["orange"]
+        assert [c for _, c, *_ in lines] == [blue, blue, orange, orange]
+    assert loss.get_legend() is not None and acc.get_legend() is None
+    plt.close(fig)
+
+
+def test_learning_curves_loss_only_and_without_validation():
+    fig, ax = plotting.learning_curves({"run": _curves()}, accuracy=False, validation=False)
+    assert not isinstance(ax, np.ndarray) and fig is ax.figure and len(fig.axes) == 1
+    lines = _lines(ax)
+    assert [(style, label) for style, _, label, *_ in lines] == [("-", "run")]
+    np.testing.assert_array_equal(lines[0][4], _curves()["train_loss"])
+    plt.close(fig)
+    # a run without validation curves gets only its solid line, labelled by the run alone
+    fig, axes = plotting.learning_curves({"a": _curves(), "b": _curves(validation=False)})
+    assert [(s, label) for s, _, label, *_ in _lines(axes[0])] == [
+        ("-", "a, training"),
+        ("--", "a, validation"),
+        ("-", "b"),
+    ]
+    plt.close(fig)
+
+
+def test_learning_curves_take_lists_and_given_axes():
+    # curves saved as lists (JSON, say) are drawn the same; 100 * list must not repeat it
+    listed = {key: value.tolist() for key, value in _curves().items()}
+    fig, axes = plotting.figure(ncols=2)
+    fig2, axes2 = plotting.learning_curves({"run": listed}, axes=axes)
+    assert fig2 is fig and axes2 is axes
+    np.testing.assert_allclose(axes[1].lines[0].get_ydata(), [30, 60, 80, 90], rtol=1e-15)
+    plt.close(fig)
+
+
+def test_learning_curves_bad_input():
+    before = plt.get_fignums()
+    with pytest.raises(
+        ValueError, match=r"runs must be a non-empty dict label -> curves .*got \{\}"
+    ):
+        plotting.learning_curves({})
+    with pytest.raises(TypeError, match=r"runs must be a dict label -> curves .*; got list"):
+        plotting.learning_curves([_curves()])
+    with pytest.raises(TypeError, match=r"runs\['a'\] must be the dict of curves .*; got list"):
+        plotting.learning_curves({"a": [1, 2]})
+    for key in ("epoch", "train_loss", "train_accuracy"):
+        broken = {k: v for k, v in _curves().items() if k != key}
+        message = rf"runs\['b'\] has no '{key}': pass what training.train returns"
+        with pytest.raises(ValueError, match=message):
+            plotting.learning_curves({"a": _curves(), "b": broken})
+    # without the accuracy panel, train_accuracy is not needed
+    no_accuracy = {k: v for k, v in _curves().items() if k != "train_accuracy"}
+    fig, _ = plotting.learning_curves({"a": no_accuracy}, accuracy=False)
+    plt.close(fig)
+    assert plt.get_fignums() == before  # a rejected call leaves no figure open
