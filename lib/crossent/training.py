@@ -555,13 +555,14 @@ def _upstream(dZ, m: int, n: int) -> np.ndarray:
 class MLP(_Model):
     r"""A network with one hidden layer of ReLU units: ``Z = relu(X W1 + b1) W2 + b2``.
 
-    Shapes: ``X`` (m, d), ``W1`` (d, h), ``b1`` (h,), ``W2`` (h, n), ``b2`` (n,). Backpropagation
-    (:meth:`backward`) applies the chain rule layer by layer: with ``A = X W1 + b1`` and
-    ``H = relu(A)``,
+    Shapes, with d_hid hidden units: ``X`` (m, d), ``W1`` (d, d_hid), ``b1`` (d_hid,), ``W2``
+    (d_hid, n), ``b2`` (n,). Backpropagation (:meth:`backward`) applies the chain rule layer by
+    layer: with ``A = X W1 + b1`` the hidden units' inputs,
 
     .. math::
 
-        \partial W_2 = H^\top \partial Z,\quad \partial b_2 = \textstyle\sum_r \partial Z_r,\quad
+        \partial W_2 = \operatorname{relu}(A)^\top \partial Z,\quad
+        \partial b_2 = \textstyle\sum_r \partial Z_r,\quad
         \partial A = (\partial Z\, W_2^\top) \odot [A > 0],\quad
         \partial W_1 = X^\top \partial A,\quad \partial b_1 = \textstyle\sum_r \partial A_r.
 
@@ -595,19 +596,19 @@ class MLP(_Model):
 
     @classmethod
     def initialize(cls, n_features, n_hidden, n_classes, rng):
-        """He initialisation: ``W1 ~ N(0, 2/d)``, ``W2 ~ N(0, 1/h)``, biases 0.
+        """He initialisation: ``W1 ~ N(0, 2/d)``, ``W2 ~ N(0, 1/d_hid)``, biases 0.
 
         The variance 2/d keeps the ReLU layer's outputs at the scale of its inputs
-        (He et al. 2015); 1/h makes the initial logits of order 1, so the first loss is near
-        ln n.
+        (He et al. 2015); 1/d_hid makes the initial logits of order 1, so the first loss is
+        near ln n.
         """
         d = _positive_int(n_features, "n_features")
-        h = _positive_int(n_hidden, "n_hidden")
+        d_hid = _positive_int(n_hidden, "n_hidden")
         n = _positive_int(n_classes, "n_classes")
         rng = _generator(rng)
-        W1 = rng.standard_normal((d, h)) * np.sqrt(2 / d)
-        W2 = rng.standard_normal((h, n)) * np.sqrt(1 / h)
-        return cls(W1, np.zeros(h), W2, np.zeros(n))
+        W1 = rng.standard_normal((d, d_hid)) * np.sqrt(2 / d)
+        W2 = rng.standard_normal((d_hid, n)) * np.sqrt(1 / d_hid)
+        return cls(W1, np.zeros(d_hid), W2, np.zeros(n))
 
     @property
     def n_features(self) -> int:
@@ -618,8 +619,8 @@ class MLP(_Model):
         return self.params["W2"].shape[1]
 
     def _hidden(self, X):
-        A = X @ self.params["W1"] + self.params["b1"]  # (m, h) pre-activations
-        return A, np.maximum(A, 0)  # H = relu(A)
+        A = X @ self.params["W1"] + self.params["b1"]  # (m, d_hid) the hidden units' inputs
+        return A, np.maximum(A, 0)  # relu(A), the hidden units' outputs
 
     def logits(self, X) -> np.ndarray:
         """``relu(X W1 + b1) W2 + b2``, of shape (m, n)."""
@@ -631,7 +632,7 @@ class MLP(_Model):
         X = _features(X, self.n_features)
         dZ = _upstream(dZ, X.shape[0], self.n_classes)
         A, H = self._hidden(X)
-        dA = (dZ @ self.params["W2"].T) * (A > 0)  # (m, h) through the ReLU
+        dA = (dZ @ self.params["W2"].T) * (A > 0)  # (m, d_hid) through the ReLU
         return {"W1": X.T @ dA, "b1": dA.sum(axis=0), "W2": H.T @ dZ, "b2": dZ.sum(axis=0)}
 
 
