@@ -1,14 +1,15 @@
 # Two commands do everything (each sets itself up: virtual environment, pinned installs):
 #   make book   build the book into _build/html
 #   make test   run every check, ending with one summary line
-# Also: make notebooks (re-execute every chapter and store its outputs), make clean.
+# Also: make notebooks (re-execute every chapter and store its outputs), make bench (time
+# crossent against TensorFlow and SciPy: benchmarks/README.md), make clean.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test notebooks clean setup
+.PHONY: book test notebooks bench clean setup
 
 setup: $(STAMP)
 
@@ -29,6 +30,14 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebook.py --all
+
+BENCHMARKS := $(sort $(wildcard benchmarks/bench_*.py))
+
+bench: $(STAMP)
+	@for script in $(BENCHMARKS); do \
+		echo "=== $$script"; $(BIN)/python $$script || exit 1; \
+	done
+	@echo "Every benchmark ran; the results are in benchmarks/results/latest.json."
 
 clean:
 	rm -rf _build

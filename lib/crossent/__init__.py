@@ -3,6 +3,9 @@
 Information measures, softmax and cross-entropy written to be read, tested and compared with
 TensorFlow. Every logarithm defaults to base e (nats), as in SciPy and TensorFlow.
 
+The softmax losses and their gradients also come together, from one pass over the logits
+(``crossent.softmax_cross_entropy_value_and_grad`` and its sparse twin, in ``crossent.fused``).
+
 Submodules: ``crossent.check`` (self-checks for exercises), ``crossent.coding`` (Huffman and
 Shannon codes, expected length, Kraft sum; chapter 2), ``crossent.plotting`` (the book's
 figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers),
@@ -14,6 +17,10 @@ figure style; imports matplotlib when first used), ``crossent.book`` (notebook h
 from __future__ import annotations
 
 from . import book, check, coding, training
+from .fused import (
+    softmax_cross_entropy_value_and_grad,
+    sparse_softmax_cross_entropy_value_and_grad,
+)
 from .gradients import (
     sigmoid_cross_entropy_grad,
     softmax_cross_entropy_grad,
@@ -59,10 +66,12 @@ __all__ = [
     "sigmoid_cross_entropy_with_logits",
     "softmax",
     "softmax_cross_entropy_grad",
+    "softmax_cross_entropy_value_and_grad",
     "softmax_cross_entropy_with_logits",
     "softmax_jacobian",
     "softmax_naive",
     "sparse_softmax_cross_entropy_grad",
+    "sparse_softmax_cross_entropy_value_and_grad",
     "sparse_softmax_cross_entropy_with_logits",
     "training",
 ]

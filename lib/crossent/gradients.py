@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import checked_weights, dense_rows, sparse_rows
 from ._validate import (
     as_class_ids,
     as_float_array,
@@ -57,36 +58,6 @@ __all__ = [
     "softmax_cross_entropy_grad",
     "sparse_softmax_cross_entropy_grad",
 ]
-
-
-def _softmax_times_sum_minus(p: np.ndarray, z: np.ndarray, ax: int) -> np.ndarray:
-    """Return ``softmax(z) * sum(p) - p`` along ``ax``, validating ``z`` on the way.
-
-    With e_j = exp(z_j - m) (m the row maximum, reached at k) and S = sum of e_j over j != k,
-    q_j = e_j / (1 + S) and q_k = 1 / (1 + S). Where p_k holds most of the label mass
-    (p_k > s / 2) the entry ``s q_k - p_k`` is computed as ``(s - p_k) - s S / (1 + S)``:
-    ``s - p_k`` is exact there (Sterbenz), so ``q_k - 1`` for a one-hot label is
-    ``-S / (1 + S)`` to full precision instead of a difference of two numbers close to 1.
-    """
-    idx = np.argmax(z, axis=ax, keepdims=True)
-    m = np.take_along_axis(z, idx, axis=ax)
-    check_logits(z, "logits", ax, row_max=m)
-    with np.errstate(over="ignore", under="ignore"):  # tiny q_j may round to 0: harmless
-        e = z - m  # <= 0; -inf where z is -inf or the difference overflows (exp is 0 there)
-        np.exp(e, out=e)
-        np.put_along_axis(e, idx, 0, axis=ax)
-        rest = e.sum(axis=ax, keepdims=True)  # S
-        denom = 1 + rest
-        s = p.sum(axis=ax, keepdims=True)
-        grad = e
-        grad /= denom  # q, except at the maximum
-        grad *= s
-        grad -= p
-        pk = np.take_along_axis(p, idx, axis=ax)
-        direct = s / denom - pk
-        careful = (s - pk) - s * (rest / denom)
-    np.put_along_axis(grad, idx, np.where(pk > s / 2, careful, direct), axis=ax)
-    return grad
 
 
 def _reduce_gradient(grad, reduction: str, weights, shape: tuple, ax: int | None) -> np.ndarray:
@@ -166,6 +137,7 @@ def softmax_cross_entropy_grad(labels, logits, axis=-1, reduction="none", weight
     See Also
     --------
     softmax_jacobian : the long way round, ``J^T (-p / q)``.
+    softmax_cross_entropy_value_and_grad : the loss and this gradient from one pass.
 
     Examples
     --------
@@ -189,11 +161,23 @@ def softmax_cross_entropy_grad(labels, logits, axis=-1, reduction="none", weight
     z = as_float_array(logits, "logits")
     check_same_shape(p, "labels", z, "logits")
     ax = normalize_axis(axis, z, "logits")
-    check_distribution(p, "labels", ax)
-    p = p.astype(z.dtype, copy=False)
-    grad = _softmax_times_sum_minus(p, z, ax)
     shape = z.shape[:ax] + z.shape[ax + 1 :]
-    return plus_zero(_reduce_gradient(grad, reduction, weights, shape, ax))
+    _, flat, total, error = checked_weights(weights, shape, z.dtype)
+    if error is not None:  # labels and logits are checked first
+        check_distribution(p, "labels", ax)
+        check_logits(z, "logits", ax)
+        raise error
+    _, grad = dense_rows(  # labels and logits checked on the way (crossent._kernels)
+        p,
+        z,
+        ax,
+        want_loss=False,
+        want_grad=True,
+        weights=flat,
+        total=total,
+        scale=reduction == "mean",
+    )
+    return grad
 
 
 def sparse_softmax_cross_entropy_grad(labels, logits, reduction="none", weights=None):
@@ -229,6 +213,10 @@ def sparse_softmax_cross_entropy_grad(labels, logits, reduction="none", weights=
     TypeError
         If ``labels`` is not an integer array or ``logits`` is not real-valued.
 
+    See Also
+    --------
+    sparse_softmax_cross_entropy_value_and_grad : the loss and this gradient from one pass.
+
     Examples
     --------
     >>> import numpy as np
@@ -247,10 +235,20 @@ def sparse_softmax_cross_entropy_grad(labels, logits, reduction="none", weights=
     k = as_class_ids(labels, "labels", z.shape[-1])
     check_class_ids_shape(k.shape, z.shape, dense="softmax_cross_entropy_grad")
     ax = normalize_axis(-1, z, "logits")
-    p = np.zeros_like(z)
-    np.put_along_axis(p, k[..., np.newaxis], 1, axis=ax)
-    grad = _softmax_times_sum_minus(p, z, ax)
-    return plus_zero(_reduce_gradient(grad, reduction, weights, k.shape, ax))
+    _, flat, total, error = checked_weights(weights, k.shape, z.dtype)
+    if error is not None:
+        check_logits(z, "logits", ax)
+        raise error
+    _, grad = sparse_rows(  # without building the one-hot labels
+        k,
+        z,
+        want_loss=False,
+        want_grad=True,
+        weights=flat,
+        total=total,
+        scale=reduction == "mean",
+    )
+    return grad
 
 
 def sigmoid_cross_entropy_grad(labels, logits, reduction="none", weights=None):

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from ._kernels import dense_rows, sparse_rows
 from ._validate import (
     as_class_ids,
     as_float_array,
@@ -35,7 +36,6 @@ from ._validate import (
     normalize_axis,
     plus_zero,
 )
-from .softmax import _log_normalizer
 
 __all__ = [
     "binary_cross_entropy",
@@ -317,18 +317,10 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
     z = as_float_array(logits, "logits")
     check_same_shape(p, "labels", z, "logits")
     ax = normalize_axis(axis, z, "logits")
-    check_distribution(p, "labels", ax)
-    p = p.astype(z.dtype, copy=False)
-    m, r = _log_normalizer(z, ax, "logits")
-    with np.errstate(over="ignore", invalid="ignore"):
-        terms = z - m
-        terms -= r  # log softmax(z): <= 0, -inf where z = -inf
-        terms *= p  # NaN where p = 0 and z = -inf ...
-    out = terms.sum(axis=ax)
-    if np.isnan(out).any():  # ... which only a -inf logit can cause:
-        np.copyto(terms, 0, where=p == 0)  # 0 log 0 = 0
-        out = terms.sum(axis=ax)
-    return as_result(plus_zero(-out))
+    # labels and logits are checked on the way, row block by row block (crossent._kernels)
+    neg_loss, _ = dense_rows(p, z, ax, want_loss=True, want_grad=False)
+    shape = z.shape[:ax] + z.shape[ax + 1 :]
+    return as_result(plus_zero(-neg_loss.reshape(shape)))
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits):
@@ -396,13 +388,9 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
             f"labels shape {shape} must equal logits shape without its last (class) axis, "
             f"{z.shape[:-1]}; got labels shape {shape} and logits shape {z.shape}"
         )
-    ax = normalize_axis(-1, z, "logits")
-    m, r = _log_normalizer(z, ax, "logits")
-    zk = np.take_along_axis(z, k[..., np.newaxis], axis=ax)
-    with np.errstate(over="ignore"):
-        out = m - zk  # >= 0; +inf where z_k = -inf
-    out += r
-    return as_result(out.squeeze(axis=ax))
+    normalize_axis(-1, z, "logits")
+    loss, _ = sparse_rows(k, z, want_loss=True, want_grad=False)  # logits checked on the way
+    return as_result(loss.reshape(shape))
 
 
 def sigmoid_cross_entropy_with_logits(labels, logits):

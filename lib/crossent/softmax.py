@@ -16,17 +16,20 @@ Rules for logits, shared by every function here and in :mod:`crossent.losses`:
 ``axis`` is an int (default -1: the classes of a batch of shape (m, n)), a tuple of ints
 (one distribution spans all those axes) or None (one distribution over every entry, SciPy's
 default). :func:`logsumexp` also takes ``keepdims``.
+
+The work is done in row blocks that stay in the cache, on every core (``crossent._kernels``,
+shared with the losses and their gradients); the result does not depend on the blocking.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import log_normalizer_rows, softmax_rows
 from ._validate import (
     as_class_ids,
     as_float_array,
     as_result,
-    check_logits,
     check_no_nan,
     check_positive_finite,
     normalize_axes,
@@ -51,39 +54,6 @@ def _logits(z, name: str, axis) -> tuple[np.ndarray, int | tuple[int, ...]]:
     arr = as_float_array(z, name)
     axes = normalize_axes(axis, arr, name)
     return arr, axes[0] if len(axes) == 1 else axes
-
-
-def _log_normalizer(
-    z: np.ndarray, axis: int | tuple[int, ...], name: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(z_max, rest)`` with ``logsumexp(z) = z_max + rest``, ``axis`` kept as length 1.
-
-    ``z_max`` is the row maximum and ``rest = log1p(sum of exp(z_j - z_max) over the other
-    entries)``. Leaving the largest entry's ``exp(0) = 1`` out of the sum and adding it back
-    with ``log1p`` keeps ``rest`` accurate when it is tiny: a confident prediction with loss
-    1e-12 gets it to full precision, where ``log(1 + 1e-12)`` would lose four digits. (Ties
-    for the maximum are fine: only one of them is left out.) The logits are validated on the
-    way.
-    ``axis`` is a non-negative int or a sorted tuple of them: those axes are moved to the end
-    and merged into one, so that a row spans all of them.
-    """
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    if len(axes) == 1:
-        flat, ax = z, axes[0]
-    else:
-        k = len(axes)
-        moved = np.moveaxis(z, axes, range(-k, 0))
-        flat, ax = moved.reshape(*moved.shape[:-k], -1), z.ndim - k
-    kept = tuple(1 if i in axes else size for i, size in enumerate(z.shape))
-    idx = np.argmax(flat, axis=ax, keepdims=True)
-    z_max = np.take_along_axis(flat, idx, axis=ax)
-    check_logits(z, name, axis, row_max=z_max.reshape(kept))
-    with np.errstate(over="ignore", under="ignore"):
-        e = flat - z_max  # <= 0; -inf where z is -inf or z - z_max overflows (exp is 0 there)
-        np.exp(e, out=e)
-    np.put_along_axis(e, idx, 0, axis=ax)
-    rest = np.log1p(e.sum(axis=ax, keepdims=True))
-    return z_max.reshape(kept), rest.reshape(kept)
 
 
 def one_hot(indices, n):
@@ -214,19 +184,7 @@ def softmax(z, axis=-1, temperature=1.0):
     """
     arr, ax = _logits(z, "z", axis)
     t = check_positive_finite(temperature, "temperature")
-    z_max = arr.max(axis=ax, keepdims=True)
-    check_logits(arr, "z", ax, row_max=z_max)
-    with np.errstate(over="ignore", under="ignore"):
-        e = arr - z_max  # <= 0 everywhere: exp cannot overflow
-        if t != 1.0:
-            scale = arr.dtype.type(t)
-            if 0 < scale < np.inf:
-                e /= scale
-            else:  # t is beyond float32's range: divide in float64, then round back
-                e = (e.astype(np.float64) / t).astype(arr.dtype)
-        np.exp(e, out=e)
-    e /= e.sum(axis=ax, keepdims=True)  # the sum is at least 1 (the maximum gives exp(0))
-    return e
+    return softmax_rows(arr, ax, t)  # row blocks on every core (crossent._kernels)
 
 
 def softmax_naive(z, axis=-1):
@@ -334,11 +292,7 @@ def log_softmax(z, axis=-1):
            [-1.386294, -1.386294]])
     """
     arr, ax = _logits(z, "z", axis)
-    z_max, rest = _log_normalizer(arr, ax, "z")
-    with np.errstate(over="ignore"):
-        out = arr - z_max
-    out -= rest
-    return out
+    return log_normalizer_rows(arr, ax, "z", log_softmax=True)
 
 
 def logsumexp(z, axis=-1, keepdims=False):
@@ -408,9 +362,11 @@ def logsumexp(z, axis=-1, keepdims=False):
             f"keepdims must be True or False; got {type(keepdims).__name__} {keepdims!r}"
         )
     arr, ax = _logits(z, "z", axis)
-    z_max, rest = _log_normalizer(arr, ax, "z")
-    out = z_max + rest
-    return out if keepdims else as_result(out.squeeze(axis=ax))
+    out = log_normalizer_rows(arr, ax, "z")  # one value per row, flat
+    axes = ax if isinstance(ax, tuple) else (ax,)
+    if keepdims:
+        return out.reshape([1 if i in axes else size for i, size in enumerate(arr.shape)])
+    return as_result(out.reshape([size for i, size in enumerate(arr.shape) if i not in axes]))
 
 
 def softmax_jacobian(z):
