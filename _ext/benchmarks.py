@@ -11,6 +11,8 @@ the book. It adds:
   every target, with the line at 1.0;
 - ``{benchmark-floor}``: the floor estimate, each implementation as a multiple of it;
 - ``{benchmark-machine}``: when, on what and with which versions the numbers were measured;
+- ``{benchmark-suite}``: how long ``make test`` takes by stage, ``make book``, and each chapter
+  under nbval (``benchmarks/bench_suite.py``); a sentence instead when it has not been run;
 - ``{benchmark-missed}``: a sentence naming the targets this run missed, and by how much;
 - the role ``{benchmark}`path``` for one value of the file, a dotted path such as ``date``
   or ``machine.cpu``.
@@ -323,6 +325,62 @@ class BenchmarkMachine(SphinxDirective):
         return [table(["", ""], rows, ["benchmark-machine"])]
 
 
+class BenchmarkSuite(SphinxDirective):
+    """``{benchmark-suite}``: the wall times of ``make test``'s stages, the book, the chapters."""
+
+    def run(self):
+        data = load(self.env)
+        suite = data.get("benchmarks", {}).get("suite")
+        if suite is None:
+            text = (
+                f"No times of the checks are recorded in {RESULTS} yet: "
+                "run benchmarks/bench_suite.py (or make bench) to add them."
+            )
+            return [nodes.paragraph(text=text)]
+        header = ["stage", "passed", "failed", "skipped", "seconds"]
+        cells = [
+            [
+                s["name"],
+                str(s["passed"]),
+                str(s["failed"]),
+                str(s["skipped"]),
+                f"{s['seconds']:.1f}",
+            ]
+            for s in suite["stages"]
+        ]
+        cells.append(["make test, all stages", "", "", "", f"{suite['make_test_seconds']:.1f}"])
+        cells.append(["make book, on its own", "", "", "", f"{suite['book_seconds']:.1f}"])
+        caption = nodes.paragraph()
+        caption += nodes.Text("The stages of ")
+        caption += nodes.literal(text="make test")
+        caption += nodes.Text(" (")
+        caption += nodes.literal(text="tools/run_checks.py")
+        caption += nodes.Text("), each with its tests and its wall time, and ")
+        caption += nodes.literal(text="make book")
+        caption += nodes.Text(" (")
+        caption += nodes.literal(text="jupyter-book build --all")
+        caption += nodes.Text(") timed separately. Script: ")
+        caption += nodes.literal(text=suite["script"])
+        caption += nodes.Text(f", {suite['date']}.")
+        out = [table(header, cells, ["benchmark-table"]), caption]
+        if suite.get("chapters"):
+            rows = [
+                [c["chapter"], str(c["cells"]), f"{c['seconds']:.1f}"] for c in suite["chapters"]
+            ]
+            out.append(
+                table(["chapter", "cells", "seconds under nbval"], rows, ["benchmark-table"])
+            )
+            out.append(
+                nodes.paragraph(
+                    text=(
+                        "Each chapter's time in the nbval stage: the times of its cells, "
+                        "the start of its kernel included, summed from the stage's test report."
+                    )
+                )
+            )
+        return out
+
+
 class BenchmarkValue(SphinxRole):
     """``{benchmark}`path```: one value of the results file, by a dotted path."""
 
@@ -344,5 +402,6 @@ def setup(app):
     app.add_directive("benchmark-chart", BenchmarkChart)
     app.add_directive("benchmark-machine", BenchmarkMachine)
     app.add_directive("benchmark-missed", BenchmarkMissed)
+    app.add_directive("benchmark-suite", BenchmarkSuite)
     app.add_role("benchmark", BenchmarkValue())
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

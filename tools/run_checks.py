@@ -20,11 +20,14 @@ Called by `make test` (and so by `.ci/run`) inside the project's virtual environ
 
 Every stage runs even if an earlier one failed, so one run shows every problem. The last line
 is `summary: N passed, N failed, N skipped`, counting individual tests (a non-pytest stage
-counts as one test), and the exit code is non-zero if anything failed.
+counts as one test), and the exit code is non-zero if anything failed. The same numbers, with
+each stage's wall time, are written to `_build/test-reports/stages.json` (read by
+benchmarks/bench_suite.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -134,6 +137,11 @@ def main() -> int:
         for reason in reasons:
             print(f"{'':<11}skipped: {reason}")
     total = [sum(r[i] for r in results) for i in (1, 2, 3)]
+    stages_json = [
+        {"name": n, "passed": p, "failed": f, "skipped": s, "seconds": round(t, 1)}
+        for n, p, f, s, t, _ in results
+    ]
+    (REPORTS / "stages.json").write_text(json.dumps(stages_json, indent=1) + "\n")
     skips = [f"{r[0]} {r[3]}" for r in results if r[3]]
     if skips:
         print(f"NOTE: tests were skipped ({', '.join(skips)}); the reasons are listed above.")
