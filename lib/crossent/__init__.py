@@ -6,7 +6,13 @@ TensorFlow. Every logarithm defaults to base e (nats), as in SciPy and TensorFlo
 The softmax losses and their gradients also come together, from one pass over the logits
 (``crossent.softmax_cross_entropy_value_and_grad`` and its sparse twin, in ``crossent.fused``).
 
-Submodules: ``crossent.check`` (self-checks for exercises), ``crossent.coding`` (Huffman and
+Chapter 11 adds losses that change the target or the weighting (``focal_loss_with_logits``,
+``smooth_labels``, ``multiclass_hinge_loss``, ``distillation_loss``), ``perplexity``, and
+calibration (``reliability_bins``, ``expected_calibration_error``, ``fit_temperature``, in
+``crossent.calibration``).
+
+Submodules: ``crossent.calibration`` (reliability bins, ECE, temperature scaling; chapter 11),
+``crossent.check`` (self-checks for exercises), ``crossent.coding`` (Huffman and
 Shannon codes, expected length, Kraft sum; chapter 2), ``crossent.plotting`` (the book's
 figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers),
 ``crossent.training`` (models, training objectives and the training loop; chapter 10), and
@@ -16,7 +22,8 @@ figure style; imports matplotlib when first used), ``crossent.book`` (notebook h
 
 from __future__ import annotations
 
-from . import book, check, coding, training
+from . import book, calibration, check, coding, training
+from .calibration import expected_calibration_error, fit_temperature, reliability_bins
 from .fused import (
     softmax_cross_entropy_value_and_grad,
     sparse_softmax_cross_entropy_value_and_grad,
@@ -26,13 +33,17 @@ from .gradients import (
     softmax_cross_entropy_grad,
     sparse_softmax_cross_entropy_grad,
 )
-from .information import binary_entropy, entropy, self_information
+from .information import binary_entropy, entropy, perplexity, self_information
 from .losses import (
     binary_cross_entropy,
     cross_entropy,
+    distillation_loss,
+    focal_loss_with_logits,
     kl_divergence,
+    multiclass_hinge_loss,
     reduce_loss,
     sigmoid_cross_entropy_with_logits,
+    smooth_labels,
     softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits,
 )
@@ -51,19 +62,28 @@ __all__ = [
     "binary_cross_entropy",
     "binary_entropy",
     "book",
+    "calibration",
     "check",
     "coding",
     "cross_entropy",
+    "distillation_loss",
     "entropy",
+    "expected_calibration_error",
+    "fit_temperature",
+    "focal_loss_with_logits",
     "kl_divergence",
     "log_softmax",
     "logsumexp",
+    "multiclass_hinge_loss",
     "one_hot",
+    "perplexity",
     "plotting",
     "reduce_loss",
+    "reliability_bins",
     "self_information",
     "sigmoid_cross_entropy_grad",
     "sigmoid_cross_entropy_with_logits",
+    "smooth_labels",
     "softmax",
     "softmax_cross_entropy_grad",
     "softmax_cross_entropy_value_and_grad",

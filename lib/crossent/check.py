@@ -55,7 +55,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CASES", "Case", "CheckResult", "binary_entropy", "entropy", "self_information"]
+__all__ = [
+    "CASES",
+    "Case",
+    "CheckResult",
+    "binary_entropy",
+    "entropy",
+    "expected_calibration_error",
+    "self_information",
+]
 
 LN2 = math.log(2)
 
@@ -1303,3 +1311,88 @@ def softmax_regression_gradients(fn: Callable) -> CheckResult:
     softmax_regression_gradients: passed all 6 cases
     """
     return _run("softmax_regression_gradients", fn, CASES["softmax_regression_gradients"])
+
+
+# --- Chapter 11: expected calibration error -----------------------------------------------------
+
+_ECE_BINS_HINT = (
+    "a bin holds the confidences lower < c <= upper, with edges np.linspace(0, 1, n_bins + 1) "
+    "(np.searchsorted(edges, c, side='left') - 1 gives the bin); np.digitize's default and "
+    "floor(c * n_bins) put a confidence on an edge into the bin above, and 1.0 outside the last."
+)
+CASES["expected_calibration_error"] = [
+    Case(
+        "one bin, overconfident",
+        ([[0.8, 0.2], [0.6, 0.4]], [0, 1], 1),
+        0.2,  # mean confidence 0.7, accuracy 1/2
+        hint="the confidence of an example is its largest probability, max over the classes "
+        "(axis 1, each row), and its prediction the argmax of the same row; with one bin the "
+        "ECE is |accuracy - mean confidence| = |0.5 - 0.7|.",
+    ),
+    Case(
+        "empty bins count for nothing (15 bins, 2 used)",
+        ([[0.9, 0.05, 0.05], [0.6, 0.3, 0.1]], [1, 2], 15),
+        0.75,  # (1/2) |0 - 0.9| + (1/2) |0 - 0.6|; the other 13 bins are empty
+        hint="skip the bins that hold no example: their accuracy and confidence are 0/0 = nan, "
+        "and one nan makes the sum nan.",
+    ),
+    Case(
+        "an overconfident and an underconfident bin",
+        ([[0.9, 0.1], [0.1, 0.9], [0.55, 0.45], [0.55, 0.45]], [0, 0, 0, 0], 5),
+        0.425,  # (2/4) |0.5 - 0.9| + (2/4) |1 - 0.55|
+        hint="take the absolute gap |acc_b - conf_b| in each bin before weighting: signed gaps "
+        "of over- and underconfident bins cancel (here -0.4 and +0.45).",
+    ),
+    Case(
+        "bins of different sizes",
+        ([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.55, 0.45]], [0, 0, 0, 1], 5),
+        0.2125,  # (3/4) |1 - 0.9| + (1/4) |0 - 0.55|
+        hint="weigh each bin's gap by its share of the examples, |B_b| / m; the plain mean over "
+        "the non-empty bins gives (0.1 + 0.55) / 2 = 0.325.",
+    ),
+    Case(
+        "the prediction is the most probable class, right or wrong",
+        ([[0.7, 0.2, 0.1], [0.65, 0.35, 0.0]], [1, 0], 15),
+        0.525,  # (1/2) |0 - 0.7| + (1/2) |1 - 0.65|
+        hint="the confidence is the largest probability of the row, not the probability of the "
+        "true class: the first example is predicted class 0 with confidence 0.7, and is wrong.",
+    ),
+    Case(
+        "a confidence on a bin edge belongs to the bin below",
+        ([[0.5, 0.3, 0.2], [0.7, 0.3, 0.0]], [0, 1], 4),
+        0.6,  # bins (0.25, 0.5] and (0.5, 0.75]: (1/2) 0.5 + (1/2) 0.7
+        hint=_ECE_BINS_HINT,
+    ),
+    Case(
+        "a confidence of exactly 1 is in the last bin",
+        ([[1.0, 0.0], [1.0, 0.0], [0.45, 0.55]], [0, 1, 1], 10),
+        (2 / 3) * 0.5 + (1 / 3) * 0.45,
+        hint=_ECE_BINS_HINT,
+    ),
+    Case(
+        "a tie: the first largest probability is the prediction",
+        ([[0.45, 0.45, 0.1], [0.45, 0.45, 0.1]], [0, 0], 10),
+        0.55,  # predicted class 0 (np.argmax), right, confidence 0.45
+        hint="with tied largest probabilities the prediction is the first of them, as "
+        "np.argmax(q, axis=1) returns.",
+    ),
+]
+_NO_WARNING["expected_calibration_error"] = (
+    "A correct solution emits no warning: divide by a bin's count only for bins that hold an "
+    "example (np.mean of an empty slice and 0/0 both warn)."
+)
+
+
+def expected_calibration_error(fn: Callable) -> CheckResult:
+    """Check ``fn(probs, labels, n_bins)``, your expected calibration error.
+
+    ``probs`` is an (m, n) list of predicted distributions, ``labels`` m class ids and
+    ``n_bins`` the number of equal-width bins over [0, 1], each holding the confidences
+    ``lower < c <= upper``. Return the ECE, ``sum_b (|B_b| / m) |acc_b - conf_b|``, with the
+    confidence the largest probability of a row and the prediction its (first) argmax.
+
+    >>> import crossent
+    >>> crossent.check.expected_calibration_error(crossent.expected_calibration_error)
+    expected_calibration_error: passed all 8 cases
+    """
+    return _run("expected_calibration_error", fn, CASES["expected_calibration_error"])

@@ -1,4 +1,4 @@
-"""Self-information and Shannon entropy (chapters 1 and 2 of the book).
+"""Self-information and Shannon entropy (chapters 1 and 2 of the book), and perplexity (11).
 
 Every function takes a ``base`` for the logarithm. The default is e (nats), as in SciPy and
 TensorFlow; ``base=2`` gives bits and ``base=10`` gives hartleys (also called bans or dits).
@@ -15,13 +15,14 @@ from ._validate import (
     as_float_array,
     as_result,
     check_distribution,
+    check_no_nan,
     check_probabilities,
     log_of_base,
     normalize_axis,
     plus_zero,
 )
 
-__all__ = ["binary_entropy", "entropy", "self_information"]
+__all__ = ["binary_entropy", "entropy", "perplexity", "self_information"]
 
 
 def _xlogx(p: np.ndarray) -> np.ndarray:
@@ -182,3 +183,64 @@ def binary_entropy(p, base=math.e):
     log_q = np.log1p(-arr, out=np.zeros_like(arr), where=q > 0)
     out = -(_xlogx(arr) + q * log_q) / scale
     return as_result(plus_zero(out))
+
+
+def perplexity(losses, base=math.e):
+    r"""Perplexity: the base raised to the mean per-example cross-entropy.
+
+    .. math:: \mathrm{PP} = b^{\frac{1}{m} \sum_r L_r}
+              = \exp(\text{mean loss in nats}) = 2^{\text{mean loss in bits}}
+
+    where the losses ``L_r`` are per-example cross-entropies in units of base b (nats for
+    ``math.e``, bits for 2): the same perplexity whatever the unit, as long as ``base`` matches
+    the losses. It reads as an effective number of equally likely choices: a model that
+    spreads its probability uniformly over k classes and always includes the right one has
+    cross-entropy ``log_b k`` and perplexity k; a perfect model has perplexity 1. Chapter 11
+    explains it.
+
+    Parameters
+    ----------
+    losses : array_like
+        Per-example cross-entropies in units of ``base``, any shape (the mean is taken over
+        every entry), non-negative; ``+inf`` (a probability 0 for the truth) gives ``inf``.
+    base : float, default math.e
+        The unit of ``losses``: ``math.e`` for nats, 2 for bits, 10 for hartleys.
+
+    Returns
+    -------
+    float
+        The perplexity, >= 1.
+
+    Raises
+    ------
+    ValueError
+        If ``losses`` is empty, holds NaN or a negative value, or ``base`` is invalid.
+    TypeError
+        If ``losses`` is not real-valued or ``base`` not a real number.
+
+    Examples
+    --------
+    >>> import math
+    >>> import crossent
+    >>> round(crossent.perplexity([math.log(4), math.log(4)]), 12)  # uniform over 4
+    4.0
+    >>> crossent.perplexity([2.0, 2.0], base=2)  # 2 bits: 4 choices
+    4.0
+    """
+    arr = as_float_array(losses, "losses")
+    scale = log_of_base(base)
+    if arr.size == 0:
+        raise ValueError(f"losses is empty (shape {arr.shape}); perplexity needs at least one loss")
+    check_no_nan(arr, "losses")
+    if (arr < 0).any():
+        where = np.argwhere(arr < 0)[0]
+        value = arr[tuple(where)] if arr.ndim else arr[()]
+        raise ValueError(
+            f"losses must be cross-entropies >= 0; got {float(value):.6g} at index "
+            f"{tuple(int(i) for i in where)}"
+        )
+    mean = float(np.mean(arr, dtype=np.float64))
+    try:
+        return math.exp(mean * scale)
+    except OverflowError:  # a mean above about 709 nats
+        return math.inf

@@ -11,6 +11,11 @@ Two families, as in TensorFlow:
 
 :func:`reduce_loss` turns the per-example losses into one number for a batch (chapter 7).
 
+Chapter 11's variations, one loss per example from the logits: :func:`focal_loss_with_logits`
+(down-weights examples already right), :func:`smooth_labels` (targets mixed with the uniform
+distribution), :func:`multiclass_hinge_loss` (the SVM's margin loss, for comparison) and
+:func:`distillation_loss` (a student's cross-entropy on a teacher's softened probabilities).
+
 Conventions: ``0 log 0 = 0``, so classes with p = 0 contribute nothing, whatever q is; a class
 with p > 0 and q = 0 makes the loss ``+inf`` (never NaN). Shapes must match exactly; float32
 stays float32.
@@ -19,6 +24,7 @@ stays float32.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -27,8 +33,11 @@ from ._validate import (
     as_class_ids,
     as_float_array,
     as_result,
+    check_class_ids_shape,
     check_distribution,
+    check_logits,
     check_no_nan,
+    check_positive_finite,
     check_probabilities,
     check_same_shape,
     check_weights,
@@ -36,13 +45,18 @@ from ._validate import (
     normalize_axis,
     plus_zero,
 )
+from .softmax import log_softmax
 
 __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
+    "distillation_loss",
+    "focal_loss_with_logits",
     "kl_divergence",
+    "multiclass_hinge_loss",
     "reduce_loss",
     "sigmoid_cross_entropy_with_logits",
+    "smooth_labels",
     "softmax_cross_entropy_with_logits",
     "sparse_softmax_cross_entropy_with_logits",
 ]
@@ -545,3 +559,317 @@ def reduce_loss(per_example, reduction="mean", weights=None):
     if reduction == "mean":
         out = out / total if total > 0 else losses.dtype.type(0)
     return as_result(plus_zero(np.asarray(out)))
+
+
+# --- Chapter 11: losses that change the target or the weighting ---------------------------------
+
+
+def _nonnegative_number(value, name: str, what: str) -> float:
+    """Return ``value`` as a float after checking that it is a finite number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number >= 0 ({what}); got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0 ({what}); got {value!r}")
+    return value
+
+
+def _one_minus_softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    """``1 - softmax(z)`` along ``axis`` without cancellation where a probability is near 1.
+
+    Only a row's largest entry can have ``q > 1/2``; for it ``1 - q`` is the sum of the other
+    classes' probabilities, ``sum_{j != top} e^{z_j - max} / sum_j e^{z_j - max}``, computed
+    from the small terms themselves. Every other entry has ``q <= 1/2`` and ``1 - q`` is exact
+    to rounding as it is.
+    """
+    top = np.argmax(z, axis=axis)
+    top_k = np.expand_dims(top, axis)
+    zmax = np.take_along_axis(z, top_k, axis=axis)
+    with np.errstate(under="ignore"):
+        e = np.exp(z - zmax)  # -inf logits give 0
+    is_top = np.arange(z.shape[axis]).reshape([-1 if a == axis else 1 for a in range(z.ndim)])
+    is_top = is_top == top_k
+    others = np.where(is_top, 0, e).sum(axis=axis, keepdims=True)
+    total = 1 + others  # e at the top is exp(0) = 1
+    out = 1 - e / total
+    np.put_along_axis(out, top_k, others / total, axis=axis)
+    return out
+
+
+def focal_loss_with_logits(labels, logits, gamma=2.0, axis=-1):
+    r"""Focal loss of the softmax of ``logits`` against ``labels``, one loss per example.
+
+    .. math::
+
+        L = -\sum_i p_i \, (1 - q_i)^{\gamma} \log q_i , \qquad q = \mathrm{softmax}(z)
+
+    The cross-entropy with each class's term multiplied by ``(1 - q_i)^gamma`` (Lin et al.
+    2017, "Focal loss for dense object detection"): an example the model already gets right
+    with confidence (``q_k`` near 1) is down-weighted, a hard one keeps almost its full loss.
+    ``gamma = 0`` is :func:`softmax_cross_entropy_with_logits`; for ``gamma > 0`` the focal
+    loss is never larger. Computed from the logits: ``log q`` is :func:`crossent.log_softmax`,
+    and for the most probable class ``1 - q`` is the sum of the other classes' probabilities
+    (never ``1`` minus a number near 1), so a confident right answer keeps its tiny loss to
+    full precision and logits such as ``1e4`` or ``-inf`` give finite, correct losses (a
+    ``-inf`` logit with ``p_i = 0`` contributes 0, with ``p_i > 0`` it makes the loss ``+inf``).
+    Natural logarithm (nats). Chapter 11 explains it.
+
+    Keras' ``keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=gamma,
+    from_logits=True)`` computes the same loss (its default ``alpha=0.25`` multiplies every
+    loss by 0.25), but from probabilities clipped to ``[1e-7, 1 - 1e-7]``: the two agree while
+    every probability lies in that range, and beyond it Keras' loss stops growing at
+    ``-log(1e-7) = 16.1`` for a wrong answer and its confident right answers cost at least
+    ``1e-7^gamma * 1e-7`` instead of less (``tests/package/test_tf_agreement.py``).
+
+    Parameters
+    ----------
+    labels : array_like
+        Target distributions p along ``axis`` (one-hot or soft), validated as in
+        :func:`softmax_cross_entropy_with_logits`; cast to the dtype of ``logits``.
+    logits : array_like
+        Logits z, the same shape as ``labels``.
+    gamma : float, default 2.0
+        The focusing parameter, a finite number >= 0 (Lin et al. use 2).
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    numpy.ndarray or numpy scalar
+        One loss per example (the shape without ``axis``), in ``logits``' floating dtype.
+
+    Raises
+    ------
+    ValueError
+        As :func:`softmax_cross_entropy_with_logits`, and if ``gamma`` is negative, NaN or
+        infinite.
+    TypeError
+        As :func:`softmax_cross_entropy_with_logits`, and if ``gamma`` is not a real number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import crossent
+    >>> p = [[1, 0, 0], [1, 0, 0]]
+    >>> z = np.log([[0.5, 0.2, 0.3], [0.8, 0.1, 0.1]])
+    >>> crossent.focal_loss_with_logits(p, z).round(5)  # (1 - q)^2 (-ln q)
+    array([0.17329, 0.00893])
+    >>> crossent.focal_loss_with_logits(p, z, gamma=0).round(5)  # the cross-entropy
+    array([0.69315, 0.22314])
+    >>> loss = crossent.focal_loss_with_logits([1, 0], [0.0, -40.0])  # (e^-40)^2 e^-40
+    >>> f"{float(loss):.6e}", f"{float(np.exp(-120)):.6e}"  # not 0: no 1 - q = 1 - 1
+    ('7.667648e-53', '7.667648e-53')
+    """
+    g = _nonnegative_number(gamma, "gamma", "the focusing exponent; 0 gives the cross-entropy")
+    p = as_float_array(labels, "labels")
+    z = as_float_array(logits, "logits")
+    check_same_shape(p, "labels", z, "logits")
+    ax = normalize_axis(axis, z, "logits")
+    check_distribution(p, "labels", ax)
+    check_logits(z, "logits", ax)
+    p = p.astype(z.dtype, copy=False)
+    logq = log_softmax(z, axis=ax)
+    factor = _one_minus_softmax(z, ax)
+    with np.errstate(under="ignore"):
+        factor **= z.dtype.type(g)  # 0 ** 0 = 1: gamma = 0 leaves the cross-entropy
+    terms = np.multiply(factor, logq, out=np.zeros_like(z), where=p > 0)
+    terms *= p
+    return as_result(plus_zero(-terms.sum(axis=ax)))
+
+
+def smooth_labels(labels, epsilon):
+    r"""Label smoothing: mix each target distribution with the uniform one.
+
+    .. math:: p'_i = (1 - \varepsilon)\, p_i + \frac{\varepsilon}{n}
+
+    along the last axis, with n classes (Szegedy et al. 2016). One-hot labels become
+    ``1 - eps + eps/n`` for the true class and ``eps/n`` elsewhere, so the cross-entropy no
+    longer rewards pushing the true class's logit to infinity. The same mixture as Keras'
+    ``label_smoothing=eps`` argument of ``CategoricalCrossentropy``. Chapter 11 explains it.
+
+    Parameters
+    ----------
+    labels : array_like
+        Target distributions (one-hot or soft) along the last axis.
+    epsilon : float
+        How much of the uniform distribution to mix in, in [0, 1]: 0 leaves the labels as they
+        are, 1 makes them uniform.
+
+    Returns
+    -------
+    numpy.ndarray
+        The smoothed distributions, the shape of ``labels``, in its floating dtype (integer
+        one-hot labels give float64).
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` is not a distribution along the last axis (the first bad row is named),
+        is a scalar or has an empty last axis, or ``epsilon`` lies outside [0, 1] or is NaN.
+    TypeError
+        If ``labels`` is not real-valued or ``epsilon`` is not a real number.
+
+    Examples
+    --------
+    >>> import crossent
+    >>> crossent.smooth_labels([[0, 1, 0, 0]], 0.1)
+    array([[0.025, 0.925, 0.025, 0.025]])
+    """
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):
+        raise TypeError(
+            f"epsilon must be a real number in [0, 1]; got {type(epsilon).__name__} {epsilon!r}"
+        )
+    eps = float(epsilon)
+    if not 0 <= eps <= 1:  # NaN fails too
+        raise ValueError(
+            f"epsilon must be in [0, 1] (0: labels unchanged, 1: uniform); got {eps!r}"
+        )
+    p = as_float_array(labels, "labels")
+    ax = normalize_axis(-1, p, "labels")
+    check_distribution(p, "labels", ax)
+    n = p.shape[-1]
+    t = p.dtype.type
+    return t(1 - eps) * p + t(eps / n)
+
+
+def multiclass_hinge_loss(labels, logits, margin=1.0):
+    r"""Multiclass hinge (SVM) loss with integer class ids, one loss per example.
+
+    .. math:: L = \sum_{j \ne k} \max(0,\; z_j - z_k + \Delta)
+
+    with k the example's class and margin Delta (the Weston-Watkins form used by CS231n). It is
+    0 as soon as the true class's score beats every other by at least the margin: unlike the
+    cross-entropy, it stops asking for more once the margin is met. Scores need not be
+    logits of a softmax; they must be finite. Chapter 11 compares it with the cross-entropy.
+
+    Parameters
+    ----------
+    labels : array_like of int
+        Class ids in [0, n), of shape ``logits.shape[:-1]``.
+    logits : array_like
+        Scores of shape ``(..., n)``, finite.
+    margin : float, default 1.0
+        Delta, a finite number >= 0.
+
+    Returns
+    -------
+    numpy.ndarray or numpy scalar
+        One loss per example, shape ``logits.shape[:-1]``, in ``logits``' floating dtype.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit (as :func:`sparse_softmax_cross_entropy_with_logits`), a label
+        lies outside [0, n), ``logits`` holds NaN or an infinite value, or ``margin`` is
+        negative, NaN or infinite.
+    TypeError
+        If ``labels`` is not an integer array, ``logits`` is not real-valued or ``margin`` is
+        not a real number.
+
+    Examples
+    --------
+    CS231n's example: scores (3.2, 5.1, -1.7) for a cat (class 0).
+
+    >>> import crossent
+    >>> crossent.multiclass_hinge_loss([0], [[3.2, 5.1, -1.7]]).round(6)  # 2.9 + 0
+    array([2.9])
+    >>> float(crossent.multiclass_hinge_loss(1, [1.0, 3.0, 0.0]))  # margins met
+    0.0
+    """
+    m = _nonnegative_number(margin, "margin", "the required lead of the true class")
+    z = as_float_array(logits, "logits")
+    if z.ndim == 0:
+        raise ValueError(
+            "logits must have at least one dimension (the classes, last); got a scalar"
+        )
+    normalize_axis(-1, z, "logits")
+    k = as_class_ids(labels, "labels", z.shape[-1])
+    check_class_ids_shape(k.shape, z.shape, dense="a one-hot argmax of the labels")
+    check_no_nan(z, "logits")
+    if not np.isfinite(z).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(z))[0])
+        raise ValueError(
+            f"logits must be finite for the hinge loss; logits[{_index(where)}] = {z[where]}"
+        )
+    zk = np.take_along_axis(z, k[..., np.newaxis], axis=-1)
+    terms = np.maximum(z - zk + z.dtype.type(m), 0)
+    np.put_along_axis(terms, k[..., np.newaxis], 0, axis=-1)  # j = k is left out
+    return as_result(plus_zero(terms.sum(axis=-1)))
+
+
+def _index(where: tuple) -> str:
+    return str(where[0]) if len(where) == 1 else ", ".join(str(i) for i in where)
+
+
+def distillation_loss(teacher_logits, student_logits, temperature=1.0, kl=False):
+    r"""Knowledge-distillation loss: the student's cross-entropy on the teacher's soft targets.
+
+    .. math::
+
+        L = T^2 \, H\!\left(\mathrm{softmax}(t / T),\ \mathrm{softmax}(s / T)\right)
+          = -T^2 \sum_i p^T_i \log q^T_i
+
+    per example, with teacher logits t, student logits s and temperature T (Hinton, Vinyals
+    and Dean 2015). A temperature above 1 flattens both distributions so that the small
+    probabilities the teacher gives to wrong classes ("dark knowledge") carry weight; the
+    factor ``T^2`` keeps the gradient, ``T (q^T - p^T)``, of the same size whatever T.
+    With ``kl=True`` the teacher's entropy is subtracted, ``T^2 KL(p^T || q^T)``, which has the
+    same gradient and is 0 when the student matches the teacher. Computed from the logits
+    (:func:`crossent.softmax` and :func:`crossent.log_softmax`), so it is stable at any finite
+    logits. Natural logarithm (nats), class axis last. Chapter 11 explains it.
+
+    Parameters
+    ----------
+    teacher_logits, student_logits : array_like
+        Logits of the same shape ``(..., n)``, following the rules of :func:`crossent.softmax`
+        (``-inf`` allowed, not NaN or ``+inf``).
+    temperature : float, default 1.0
+        T, a positive finite number.
+    kl : bool, default False
+        Return ``T^2 KL(p^T || q^T)`` instead of ``T^2 H(p^T, q^T)``.
+
+    Returns
+    -------
+    numpy.ndarray or numpy scalar
+        One loss per example, shape without the last axis, in the wider of the two dtypes.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, a logit is NaN or ``+inf`` or a row is ``-inf`` everywhere, or
+        ``temperature`` is not positive and finite.
+    TypeError
+        If an input is not real-valued, ``temperature`` is not a real number or ``kl`` is not
+        a bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import crossent
+    >>> t = np.log([[0.7, 0.2, 0.1]])
+    >>> crossent.distillation_loss(t, t, kl=True)  # the student matches the teacher
+    array([0.])
+    >>> crossent.distillation_loss(t, t).round(5)  # the teacher's entropy
+    array([0.80182])
+    >>> crossent.distillation_loss(t, [[0.0, 0.0, 0.0]], temperature=2.0).round(5)
+    array([4.39445])
+    """
+    if not isinstance(kl, bool | np.bool_):
+        raise TypeError(f"kl must be True or False; got {type(kl).__name__} {kl!r}")
+    temp = check_positive_finite(temperature, "temperature")
+    t, s = _pair(teacher_logits, student_logits, "teacher_logits", "student_logits")
+    t, s = _common(t, s)
+    normalize_axis(-1, t, "teacher_logits")
+    check_logits(t, "teacher_logits", t.ndim - 1)
+    check_logits(s, "student_logits", s.ndim - 1)
+    scale = t.dtype.type(temp)
+    log_p = log_softmax(t / scale)
+    log_q = log_softmax(s / scale)
+    p = np.exp(log_p)
+    with np.errstate(invalid="ignore"):  # -inf - (-inf) where p = 0 is not used
+        diff = log_q - log_p if kl else log_q
+        terms = np.multiply(p, diff, out=np.zeros_like(p), where=p > 0)
+    out = -(scale * scale) * terms.sum(axis=-1)
+    if kl:
+        out = np.maximum(out, 0)
+    return as_result(plus_zero(out))

@@ -21,7 +21,16 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["COLORS", "LINESTYLES", "STYLE", "figure", "finish", "learning_curves", "use_style"]
+__all__ = [
+    "COLORS",
+    "LINESTYLES",
+    "STYLE",
+    "figure",
+    "finish",
+    "learning_curves",
+    "reliability_diagram",
+    "use_style",
+]
 
 #: Okabe-Ito colours by name.
 COLORS = {
@@ -156,3 +165,67 @@ def learning_curves(runs: dict, *, accuracy: bool = True, validation: bool = Tru
     if accuracy:
         finish(axes_list[1], "epoch", "accuracy (%)", legend=False)
     return fig, axes
+
+
+_BIN_FIELDS = ("lower", "upper", "confidence", "accuracy", "count")
+
+
+def reliability_diagram(bins, ax=None, label=None, color=None):
+    """Draw a reliability diagram: each confidence bin's accuracy as a bar, and the diagonal.
+
+    ``bins`` is what :func:`crossent.reliability_bins` returns. Each non-empty bin is a bar
+    from ``lower`` to ``upper`` whose height is its accuracy (in percent); a thin black tick
+    inside the bar marks its mean confidence, and the dashed diagonal is perfect calibration
+    (accuracy = confidence). Bars below the diagonal mean overconfidence, above it
+    underconfidence. Empty bins are left out. Chapter 11 draws them. Several diagrams can
+    share an axis (pass ``ax`` and a ``label`` each, and different ``color``).
+
+    Returns ``ax`` (a new figure's axis in the book's style when ``ax`` is None).
+
+    Raises ``TypeError`` when ``bins`` lacks one of the fields ``lower``, ``upper``,
+    ``confidence``, ``accuracy``, ``count``, and ``ValueError`` when they do not all have the
+    same length; nothing is drawn then.
+    """
+    missing = [name for name in _BIN_FIELDS if not hasattr(bins, name)]
+    if missing:
+        raise TypeError(
+            f"bins must be what crossent.reliability_bins returns (fields "
+            f"{', '.join(_BIN_FIELDS)}); got {type(bins).__name__} without {', '.join(missing)}"
+        )
+    arrays = {name: np.asarray(getattr(bins, name), dtype=float) for name in _BIN_FIELDS}
+    lengths = {name: a.shape for name, a in arrays.items()}
+    if len(set(lengths.values())) != 1 or arrays["count"].ndim != 1:
+        raise ValueError(
+            f"bins fields must be 1-D arrays of the same length (one entry per bin); got "
+            f"shapes {lengths}"
+        )
+    if ax is None:
+        _, ax = figure(width=4.2, height=3.8)
+    colour = color if color is not None else COLORS["blue"]
+    full = arrays["count"] > 0
+    lower, upper = arrays["lower"][full], arrays["upper"][full]
+    width = upper - lower
+    ax.bar(
+        100 * lower,
+        100 * arrays["accuracy"][full],
+        width=100 * width,
+        align="edge",
+        color=colour,
+        alpha=0.75,
+        edgecolor="white",
+        linewidth=0.8,
+        label=label if label is not None else "accuracy per bin",
+    )
+    ax.hlines(
+        100 * arrays["confidence"][full],
+        100 * (lower + 0.15 * width),
+        100 * (upper - 0.15 * width),
+        color=COLORS["black"],
+        linewidth=1.2,
+    )
+    ax.plot([0, 100], [0, 100], "--", color=COLORS["black"], linewidth=1.0, label="calibrated")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_aspect("equal")
+    finish(ax, "confidence (%)", "accuracy (%)")
+    return ax

@@ -27,6 +27,11 @@ show what they do: :func:`whole_matrix_mean` (``reduce_mean`` over all m·n entr
 other form": a binary cross-entropy per output node, on softmax outputs). Labels are class ids
 (shape (m,)) or distributions (shape (m, n)), and every objective validates them.
 
+Chapter 11 adds objective factories, each returning an objective: :func:`distillation` (soft
+targets at a temperature, passed to :func:`train` with ``targets=``),
+:func:`class_weighted_cross_entropy` (Keras' ``class_weight``) and :func:`focal` (the focal
+loss), and :func:`load_digits_split`, chapter 10's data.
+
 Training: :func:`batches` (a shuffled split into mini-batches), :func:`sgd_step` (one step of
 gradient descent), :func:`evaluate` (mean cross-entropy and accuracy) and :func:`train` (epochs
 of shuffled mini-batches, with a learning curve recorded once per epoch).
@@ -35,6 +40,7 @@ of shuffled mini-batches, with a learning curve recorded once per epoch).
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,6 +53,8 @@ from ._validate import (
 )
 from .gradients import softmax_cross_entropy_grad, sparse_softmax_cross_entropy_grad
 from .losses import (
+    _one_minus_softmax,
+    focal_loss_with_logits,
     reduce_loss,
     softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits,
@@ -55,12 +63,17 @@ from .softmax import log_softmax, logsumexp, softmax
 
 __all__ = [
     "MLP",
+    "DigitsSplit",
     "SoftmaxRegression",
     "accuracy",
     "batches",
+    "class_weighted_cross_entropy",
     "clipped_cross_entropy",
     "cross_entropy",
+    "distillation",
     "evaluate",
+    "focal",
+    "load_digits_split",
     "per_class_binary_cross_entropy",
     "sgd_step",
     "squared_error",
@@ -396,6 +409,243 @@ def _logsumexp_or_minus_inf(a: np.ndarray) -> np.ndarray:
     return np.where(empty, -np.inf, logsumexp(np.where(empty[..., np.newaxis], 0, a), axis=-1))
 
 
+# --- Chapter 11: objective factories -------------------------------------------------------------
+
+
+def distillation(temperature):
+    r"""An objective for knowledge distillation at temperature T: soft targets -> (value, grad).
+
+    The returned ``objective(targets, logits)`` takes the teacher's softened distributions
+    ``p^T = softmax(teacher_logits / T)`` (shape (m, n); class ids give one-hot rows) and the
+    student's logits Z, and returns
+
+    .. math:: L = \frac{1}{m} \sum_r T^2 \, H\!\left(p^T_r, \mathrm{softmax}(z_r / T)\right),
+              \qquad \frac{\partial L}{\partial Z} = \frac{T\,(Q^T - P^T)}{m}
+
+    with ``Q^T = softmax(Z / T)`` (Hinton, Vinyals and Dean 2015): the factor T² makes the
+    gradient ``T (Q^T - P^T)``, whose size does not shrink as T grows. Pass the targets to
+    :func:`train` with ``targets=``. :func:`crossent.distillation_loss` is the per-example
+    loss from both sets of logits. Chapter 11 explains it.
+
+    Parameters
+    ----------
+    temperature : float
+        T, positive and finite.
+
+    Returns
+    -------
+    function
+        ``objective(targets, logits) -> (value, dL/dlogits)``.
+
+    Raises
+    ------
+    ValueError
+        If ``temperature`` is not positive and finite.
+    TypeError
+        If ``temperature`` is not a real number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> objective = training.distillation(2.0)
+    >>> value, grad = objective([[0.5, 0.5]], [[2.0, 0.0]])
+    >>> round(value, 6)  # 4 * H((1/2, 1/2), softmax((1, 0)))
+    3.253047
+    >>> grad.round(6)  # 2 * (softmax((1, 0)) - 1/2)
+    array([[ 0.462117, -0.462117]])
+    """
+    temp = check_positive_finite(temperature, "temperature")
+
+    def objective(labels, logits):
+        z = _check_2d_logits(logits)
+        labels, sparse = _labels(labels, z)
+        p = _dense(labels, sparse, z)
+        m = z.shape[0]
+        t = z.dtype.type(temp)
+        zt = z / t
+        losses = softmax_cross_entropy_with_logits(p, zt)
+        grad = t * (softmax(zt) - p) / z.dtype.type(m)
+        return float(t * t * reduce_loss(losses)), grad + 0.0
+
+    objective.__name__ = f"distillation(temperature={temp!r})"
+    objective.__qualname__ = objective.__name__
+    return objective
+
+
+def class_weighted_cross_entropy(class_weights):
+    r"""An objective for class ids whose cross-entropy weighs each example by its class.
+
+    The returned ``objective(labels, logits)`` computes, for class ids k_r and weights w,
+
+    .. math:: L = \frac{1}{m} \sum_{r=1}^{m} w_{k_r} H(p_r, \mathrm{softmax}(z_r)), \qquad
+              \frac{\partial L}{\partial z_r} = \frac{w_{k_r} (q_r - p_r)}{m}
+
+    divided by the batch size m, not by the sum of the weights: Keras' default
+    ``"sum_over_batch_size"`` reduction. This is what Keras 3 does with
+    ``model.fit(..., class_weight={k: w_k})``: it turns the dict into
+    ``sample_weight = w[k_r]`` (a class missing from the dict gets weight 1), and the loss
+    sums ``w_{k_r} CE_r`` and divides by the number of examples in the batch
+    (``tests/package/test_tf_agreement.py`` checks one step of ``fit`` against this
+    objective). Weights that average 1 over the training examples keep the learning rate's
+    meaning. Chapter 11 uses it for imbalanced classes.
+
+    Parameters
+    ----------
+    class_weights : array_like, shape (n,)
+        One finite non-negative weight per class.
+
+    Returns
+    -------
+    function
+        ``objective(labels, logits) -> (value, dL/dlogits)``, labels class ids (m,).
+
+    Raises
+    ------
+    ValueError
+        If ``class_weights`` is not a non-empty 1-D array of finite non-negative numbers; the
+        objective raises if the logits do not have one column per weight or the labels are
+        not class ids.
+    TypeError
+        If ``class_weights`` is not real-valued.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> objective = training.class_weighted_cross_entropy([1.0, 3.0])
+    >>> value, grad = objective(np.array([0, 1]), np.zeros((2, 2)))
+    >>> round(value / float(np.log(2)), 6)  # (1 + 3) ln 2 / 2
+    2.0
+    >>> grad  # w_k (q - p) / m
+    array([[-0.25,  0.25],
+           [ 0.75, -0.75]])
+    """
+    w = as_float_array(class_weights, "class_weights").astype(np.float64)
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError(
+            f"class_weights must be a 1-D array with one weight per class; got shape {w.shape}"
+        )
+    if not (np.isfinite(w) & (w >= 0)).all():
+        where = int(np.argwhere(~(np.isfinite(w) & (w >= 0)))[0, 0])
+        raise ValueError(
+            f"class_weights must be finite and non-negative; class_weights[{where}] = {w[where]}"
+        )
+    w = w.copy()
+
+    def objective(labels, logits):
+        z = _check_2d_logits(logits)
+        if z.shape[1] != w.size:
+            raise ValueError(
+                f"logits must have one column per class weight, {w.size}; got shape {z.shape}"
+            )
+        if np.asarray(labels).ndim != 1:
+            raise ValueError(
+                f"labels must be class ids of shape (m,) for class_weighted_cross_entropy; got "
+                f"shape {np.asarray(labels).shape}"
+            )
+        ids, _ = _labels(labels, z)
+        m = z.shape[0]
+        weights = w[ids].astype(z.dtype)
+        losses = sparse_softmax_cross_entropy_with_logits(ids, z)
+        grad = sparse_softmax_cross_entropy_grad(ids, z, reduction="none")
+        grad *= weights[:, np.newaxis] / z.dtype.type(m)
+        value = float(np.sum(weights * losses, dtype=np.float64) / m)
+        return value, grad + 0.0
+
+    objective.__name__ = "class_weighted_cross_entropy"
+    return objective
+
+
+def focal(gamma):
+    r"""An objective for the mean focal loss with parameter gamma, and its gradient.
+
+    The returned ``objective(labels, logits)`` gives the mean over the m examples of
+    :func:`crossent.focal_loss_with_logits`, ``L_r = -sum_i p_i (1 - q_i)^gamma log q_i``, and
+
+    .. math:: \frac{\partial L_r}{\partial z_j} = -p_j g_j + q_j \sum_i p_i g_i, \qquad
+              g_i = (1 - q_i)^{\gamma} \left(1 - \gamma\, q_i\,
+              \frac{\log q_i}{1 - q_i}\right)
+
+    divided by m. (From ``dq_i/dz_j = q_i([i = j] - q_j)``: each term ``p_i a_i log q_i``,
+    ``a_i = (1 - q_i)^gamma``, has derivative ``p_i g_i ([i = j] - q_j)``.) The ratio
+    ``log q_i / (1 - q_i)`` tends to -1 as ``q_i -> 1``, so it is computed from the
+    cancellation-free ``1 - q_i`` and no power ``(1 - q_i)^(gamma - 1)`` is formed: the
+    gradient is finite for every gamma >= 0. For each row's most probable class t the
+    derivative is computed as ``-p_t g_t (1 - q_t) + q_t sum_{i != t} p_i g_i``, which is the
+    same number without the cancellation of ``-p_t g_t + q_t p_t g_t`` when ``q_t`` is near 1.
+    ``gamma = 0`` gives ``(Q - P)/m``, the cross-entropy's. Chapter 11 explains it.
+
+    Parameters
+    ----------
+    gamma : float
+        A finite number >= 0.
+
+    Returns
+    -------
+    function
+        ``objective(labels, logits) -> (value, dL/dlogits)``; labels class ids (m,) or
+        distributions (m, n).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`crossent.focal_loss_with_logits` for ``gamma``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossent import training
+    >>> value, grad = training.focal(0.0)([0], [[0.0, 0.0]])  # the cross-entropy
+    >>> round(value, 6), grad
+    (0.693147, array([[-0.5,  0.5]]))
+    >>> value, grad = training.focal(2.0)([0], [[0.0, 0.0]])
+    >>> round(value, 6)  # (1/2)^2 ln 2
+    0.173287
+    """
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
+        raise TypeError(
+            f"gamma must be a real number >= 0 (the focusing exponent; 0 gives the "
+            f"cross-entropy); got {type(gamma).__name__}"
+        )
+    g = float(gamma)
+    if not np.isfinite(g) or g < 0:
+        raise ValueError(
+            f"gamma must be a finite number >= 0 (the focusing exponent; 0 gives the "
+            f"cross-entropy); got {g!r}"
+        )
+
+    def objective(labels, logits):
+        z = _check_2d_logits(logits)
+        labels, sparse = _labels(labels, z)
+        p = _dense(labels, sparse, z)
+        m = z.shape[0]
+        losses = focal_loss_with_logits(p, z, gamma=g)
+        logq = log_softmax(z)
+        q = softmax(z)
+        omq = _one_minus_softmax(z, 1)
+        with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+            ratio = np.where(omq > 0, logq / np.where(omq > 0, omq, 1), -1.0)
+            q_ratio = np.where(q > 0, q * ratio, 0.0)  # q log q / (1 - q) -> 0 as q -> 0
+            gi = omq ** z.dtype.type(g) * (1 - z.dtype.type(g) * q_ratio)
+        pg = np.where(p > 0, p * gi, 0.0).astype(z.dtype)
+        grad = -pg + q * pg.sum(axis=1, keepdims=True)
+        # the most probable class t: -p_t g_t + q_t (p_t g_t + S') = -p_t g_t (1 - q_t) + q_t S'
+        # with S' the sum over the other classes, so that a q_t near 1 cancels nothing
+        top = np.argmax(z, axis=1)[:, np.newaxis]
+        pg_top = np.take_along_axis(pg, top, axis=1)
+        others = pg.sum(axis=1, keepdims=True, where=np.arange(z.shape[1]) != top)
+        grad_top = -pg_top * np.take_along_axis(omq, top, axis=1)
+        grad_top += np.take_along_axis(q, top, axis=1) * others
+        np.put_along_axis(grad, top, grad_top, axis=1)
+        grad /= z.dtype.type(m)
+        return float(reduce_loss(losses)), grad + 0.0
+
+    objective.__name__ = f"focal(gamma={g!r})"
+    objective.__qualname__ = objective.__name__
+    return objective
+
+
 OBJECTIVES = {
     "cross_entropy": cross_entropy,
     "whole_matrix_mean": whole_matrix_mean,
@@ -710,6 +960,7 @@ def train(
     objective=cross_entropy,
     validation=None,
     metrics=None,
+    targets=None,
 ) -> dict:
     """Train ``model`` in place by mini-batch SGD; return its learning curves.
 
@@ -742,6 +993,12 @@ def train(
         ``(labels, logits) -> (value, dL/dlogits)`` or the name of one in this module.
     validation : tuple (X_val, labels_val), optional
     metrics : dict, optional
+    targets : array_like, shape (m, n), optional
+        Target distributions, one row per training example (soft labels: a teacher's
+        softened probabilities for :func:`distillation`, smoothed labels). When given, each
+        step passes the batch's rows of ``targets`` to the objective instead of its class
+        ids, and so does the ``"objective"`` curve; the loss and accuracy curves still use
+        ``labels`` (chapter 11). Without it, nothing changes.
 
     Returns
     -------
@@ -774,6 +1031,16 @@ def train(
             f"labels must be class ids, one per row of X: shape ({X.shape[0]},); got shape "
             f"{ids.shape}"
         )
+    if targets is not None:
+        targets = as_float_array(targets, "targets")
+        if targets.shape != (X.shape[0], model.n_classes):
+            raise ValueError(
+                f"targets must be distributions of shape (m, n) = "
+                f"{(X.shape[0], model.n_classes)}, one row per row of X and one column per "
+                f"class; got shape {targets.shape}"
+            )
+        check_distribution(targets, "targets", 1)
+    fed = ids if targets is None else targets  # what the objective sees
     if validation is not None:
         if not isinstance(validation, tuple | list) or len(validation) != 2:
             what = (
@@ -816,7 +1083,7 @@ def train(
         train_eval = evaluate(model, X, ids)
         curves["train_loss"].append(train_eval["loss"])
         curves["train_accuracy"].append(train_eval["accuracy"])
-        curves["objective"].append(objective(ids, model.logits(X))[0])
+        curves["objective"].append(objective(fed, model.logits(X))[0])
         if validation is not None:
             val_eval = evaluate(model, X_val, ids_val)
             curves["val_loss"].append(val_eval["loss"])
@@ -827,6 +1094,77 @@ def train(
     record(0)
     for epoch in range(1, epochs + 1):
         for batch in batches(X.shape[0], batch_size, rng):
-            sgd_step(model, X[batch], ids[batch], learning_rate, objective)
+            sgd_step(model, X[batch], fed[batch], learning_rate, objective)
         record(epoch)
     return {name: np.asarray(values) for name, values in curves.items()}
+
+
+# --- Chapter 11: the digits of chapter 10 --------------------------------------------------------
+
+
+class DigitsSplit(NamedTuple):
+    """The standardised digits, split 60/20/20 into training, validation and test sets."""
+
+    X_train: np.ndarray
+    k_train: np.ndarray
+    X_val: np.ndarray
+    k_val: np.ndarray
+    X_test: np.ndarray
+    k_test: np.ndarray
+
+
+def load_digits_split(seed=10) -> DigitsSplit:
+    """scikit-learn's 8x8 digits, split and standardised exactly as chapter 10 does.
+
+    The 1797 images are shuffled by ``numpy.random.default_rng(seed).permutation(1797)``,
+    split 60/20/20 (1078 training, 359 validation and 360 test images) and standardised with
+    the training set's mean and standard deviation per pixel; pixels that are constant in the
+    training set are divided by 1. With the default seed 10 these are chapter 10's arrays, bit
+    for bit, so chapter 11 can start from the same data. scikit-learn is imported here, when
+    the data are loaded.
+
+    Parameters
+    ----------
+    seed : int, default 10
+        The seed of the shuffle.
+
+    Returns
+    -------
+    DigitsSplit
+        ``X_train`` (1078, 64), ``k_train`` (1078,), ``X_val`` (359, 64), ``k_val``,
+        ``X_test`` (360, 64), ``k_test``: float64 features and int class ids.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an int.
+    ModuleNotFoundError
+        If scikit-learn is not installed.
+
+    Examples
+    --------
+    >>> from crossent import training
+    >>> data = training.load_digits_split()
+    >>> data.X_train.shape, data.X_val.shape, data.X_test.shape
+    ((1078, 64), (359, 64), (360, 64))
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__} {seed!r}")
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X_all, k_all = digits.data, digits.target
+    order = np.random.default_rng(int(seed)).permutation(len(k_all))
+    n_train, n_val = int(0.6 * len(k_all)), int(0.2 * len(k_all))
+    train_idx, val_idx, test_idx = np.split(order, [n_train, n_train + n_val])
+    mean, std = X_all[train_idx].mean(axis=0), X_all[train_idx].std(axis=0)
+    constant = std == 0
+    X_std = (X_all - mean) / np.where(constant, 1.0, std)
+    return DigitsSplit(
+        X_std[train_idx],
+        k_all[train_idx],
+        X_std[val_idx],
+        k_all[val_idx],
+        X_std[test_idx],
+        k_all[test_idx],
+    )

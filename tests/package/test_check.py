@@ -212,6 +212,8 @@ def mp_case(name, case):
     base = case.kwargs.get("base", mpmath.e)
     if name in INFORMATION_CHECKS:
         return mp_reference(name, case)
+    if name == "expected_calibration_error":
+        return loop_ece(*case.args, number=mpmath.mpf)
     if name == "softmax":
         z = np.moveaxis(np.asarray(case.args[0], dtype=float), axis, -1)
         t = case.kwargs.get("temperature", 1)
@@ -382,8 +384,59 @@ STORED_COUNTS = {
     "softmax_cross_entropy_grad": 8,  # chapter 9
     "sigmoid_cross_entropy_grad": 8,  # chapter 9
     "softmax_regression_gradients": 6,  # chapter 10
+    "expected_calibration_error": 8,  # chapter 11
 }
 
 
 def test_the_number_of_cases_is_the_one_the_chapters_print():
     assert {name: len(cases) for name, cases in check.CASES.items()} == STORED_COUNTS
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 11: expected calibration error
+
+
+def loop_ece(probs, labels, n_bins, number=float):
+    """ECE one bin at a time, membership lower < c <= upper, the first maximum predicted.
+
+    ``number=mpmath.mpf`` sums the gaps in mpmath (the bins are found on the float values).
+    """
+    edges = np.linspace(0, 1, n_bins + 1).tolist()
+    total = 0.0
+    for b in range(n_bins):
+        inside = [
+            (max(row), list(row).index(max(row)) == k)
+            for row, k in zip(probs, labels, strict=True)
+            if edges[b] < max(row) <= edges[b + 1]
+        ]
+        if inside:
+            conf = sum(number(c) for c, _ in inside) / len(inside)
+            acc = number(sum(r for _, r in inside)) / len(inside)
+            total += number(len(inside)) / len(labels) * abs(acc - conf)
+    return float(total)
+
+
+@pytest.mark.parametrize(
+    "case", check.CASES["expected_calibration_error"], ids=lambda c: c.description
+)
+def test_every_ece_case_agrees_with_a_loop_and_with_crossent(case):
+    assert case.expected == pytest.approx(loop_ece(*case.args), rel=1e-13, abs=1e-15)
+    assert case.expected == pytest.approx(
+        crossent.expected_calibration_error(*case.args), rel=1e-13, abs=1e-15
+    )
+
+
+def test_the_ece_check_passes_crossent_and_names_a_wrong_case():
+    result = check.expected_calibration_error(crossent.expected_calibration_error)
+    assert result.passed and result.message == "expected_calibration_error: passed all 8 cases"
+
+    def unweighted(probs, labels, n_bins):
+        bins = crossent.reliability_bins(probs, labels, n_bins)
+        full = bins.count > 0
+        return float(np.mean(np.abs(bins.accuracy[full] - bins.confidence[full])))
+
+    result = check.expected_calibration_error(unweighted)
+    assert not result.passed
+    assert "case 4 (bins of different sizes) failed" in result.message
+    assert "expected 0.2125, got 0.325" in result.message
+    assert "|B_b| / m" in result.message

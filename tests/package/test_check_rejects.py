@@ -194,6 +194,77 @@ def _wrong_sr(kind):
     return gradients
 
 
+# Chapter 11: expected calibration error, written independently of crossent
+
+
+def ref_ece_loop(probs, labels, n_bins):
+    edges = [i / n_bins for i in range(n_bins + 1)]
+    edges[-1] = 1.0
+    members = [[] for _ in range(n_bins)]
+    for row, k in zip(probs, labels, strict=True):
+        conf = max(row)
+        pred = list(row).index(conf)
+        b = next(b for b in range(n_bins) if edges[b] < conf <= edges[b + 1])
+        members[b].append((conf, pred == k))
+    m = len(labels)
+    return sum(
+        len(inside)
+        / m
+        * abs(sum(r for _, r in inside) / len(inside) - sum(c for c, _ in inside) / len(inside))
+        for inside in members
+        if inside
+    )
+
+
+def ref_ece_numpy(probs, labels, n_bins):
+    q, k = _f(probs), np.asarray(labels)
+    conf, right = q.max(axis=1), (q.argmax(axis=1) == k)
+    b = np.searchsorted(np.linspace(0, 1, n_bins + 1), conf, side="left") - 1
+    total = 0.0
+    for i in range(n_bins):
+        inside = b == i
+        if inside.any():
+            total += inside.mean() * abs(right[inside].mean() - conf[inside].mean())
+    return total
+
+
+def _wrong_ece(kind):
+    def ece(probs, labels, n_bins):
+        q, k = _f(probs), np.asarray(labels)
+        axis = 0 if kind == "axis" else 1
+        conf = q.max(axis=axis)
+        pred = q.argmax(axis=axis)
+        if kind == "true_class":
+            conf = q[np.arange(len(k)), k]
+        if kind == "last_max":
+            pred = q.shape[1] - 1 - np.argmax(q[:, ::-1], axis=1)
+        right = (pred == k).astype(float)
+        if kind == "lo_closed":
+            b = np.minimum(np.floor(conf * n_bins).astype(int), n_bins - 1)  # [lo, hi)
+        else:
+            b = np.searchsorted(np.linspace(0, 1, n_bins + 1), conf, side="left") - 1
+        count = np.bincount(b, minlength=n_bins)
+        hits = np.bincount(b, weights=right, minlength=n_bins)
+        confs = np.bincount(b, weights=conf, minlength=n_bins)
+        if kind == "right":  # 0/0 = nan in the empty bins, with its RuntimeWarning
+            acc_b, conf_b = hits / count, confs / count
+        else:  # nan in the empty bins, without a warning
+            acc_b = np.divide(hits, count, out=np.full(n_bins, np.nan), where=count > 0)
+            conf_b = np.divide(confs, count, out=np.full(n_bins, np.nan), where=count > 0)
+        gap = acc_b - conf_b
+        if kind == "nan":
+            return np.sum(count / len(k) * np.abs(gap))
+        if kind == "unweighted":
+            return np.nanmean(np.abs(gap))
+        if kind == "signed":
+            return np.nansum(count / len(k) * gap)
+        if kind == "signed_total":
+            return abs(np.nansum(count / len(k) * gap))
+        return np.nansum(count / len(k) * np.abs(gap))
+
+    return ece
+
+
 REFERENCES = {
     "self_information": [ref_self_information, ref_self_information_numpy],
     "entropy": [ref_entropy, ref_entropy_loop],
@@ -218,6 +289,7 @@ REFERENCES = {
         crossent_softmax_regression_gradients,
     ],
 }
+REFERENCES["expected_calibration_error"] = [ref_ece_loop, ref_ece_numpy]
 
 
 @pytest.mark.parametrize(
@@ -1126,6 +1198,24 @@ WRONG = {
         ),
     ],
 }
+
+
+WRONG["expected_calibration_error"] = [
+    ("bins [lo, hi): floor(c * n_bins)", _wrong_ece("lo_closed"), "case 6 (a confidence on"),
+    ("the plain mean over the non-empty bins", _wrong_ece("unweighted"), "case 4 (bins of"),
+    ("the true class's probability as confidence", _wrong_ece("true_class"), "case 1"),
+    ("signed gaps", _wrong_ece("signed"), "case 1"),
+    ("the absolute value of the signed total", _wrong_ece("signed_total"), "case 3 (an over"),
+    ("empty bins give nan", _wrong_ece("nan"), "case 2 (empty bins"),
+    ("max and argmax over the examples (axis 0)", _wrong_ece("axis"), "case 1"),
+    ("the last of tied maxima", _wrong_ece("last_max"), "case 8 (a tie"),
+    (
+        "0/0 in empty bins, dropped by np.nansum",
+        _wrong_ece("right"),
+        "case 2 (empty bins count for nothing (15 bins, 2 used)) failed: "
+        f"ece([[0.9, 0.05, 0.05], [0.6, 0.3, 0.1]], [1, 2], 15) {WARNED}",
+    ),
+]
 
 
 def test_every_check_has_wrong_and_right_implementations():

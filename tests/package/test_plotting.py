@@ -164,3 +164,49 @@ def test_learning_curves_bad_input():
     fig, _ = plotting.learning_curves({"a": no_accuracy}, accuracy=False)
     plt.close(fig)
     assert plt.get_fignums() == before  # a rejected call leaves no figure open
+
+
+def test_reliability_diagram_draws_the_non_empty_bins_and_the_diagonal():
+    import crossent
+
+    probs = [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.3, 0.7], [0.5, 0.5]]
+    bins = crossent.reliability_bins(probs, [0, 1, 0, 1, 1], n_bins=4)  # bin 0 is empty
+    ax = plotting.reliability_diagram(bins, label="model")
+    bars = ax.patches
+    assert len(bars) == 3  # the empty bin is left out
+    np.testing.assert_allclose([bar.get_x() for bar in bars], [25, 50, 75])
+    np.testing.assert_allclose([bar.get_width() for bar in bars], [25, 25, 25])
+    np.testing.assert_allclose(
+        [bar.get_height() for bar in bars], 100 * bins.accuracy[1:], rtol=1e-12
+    )
+    diagonal = ax.lines[-1]
+    np.testing.assert_array_equal(diagonal.get_xdata(), [0, 100])
+    np.testing.assert_array_equal(diagonal.get_ydata(), [0, 100])
+    assert ax.get_xlabel() == "confidence (%)" and ax.get_ylabel() == "accuracy (%)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "model" in labels and "calibrated" in labels
+    assert ax.get_xlim() == (0, 100) and ax.get_ylim() == (0, 100)
+    plt.close(ax.figure)
+
+
+def test_reliability_diagram_on_a_given_axis():
+    import crossent
+
+    fig, ax = plotting.figure()
+    bins = crossent.reliability_bins([[0.7, 0.3]] * 4, [0, 0, 0, 1], n_bins=10)
+    assert plotting.reliability_diagram(bins, ax=ax, color=plotting.COLORS["orange"]) is ax
+    assert len(ax.patches) == 1
+    plt.close(fig)
+
+
+def test_reliability_diagram_rejects_what_is_not_bins():
+    with pytest.raises(TypeError, match=r"bins must be what crossent\.reliability_bins returns"):
+        plotting.reliability_diagram({"lower": [0.0]})
+
+    from types import SimpleNamespace
+
+    bad = SimpleNamespace(
+        lower=[0.0, 0.5], upper=[0.5, 1.0], confidence=[0.2, 0.7], accuracy=[0.1], count=[1, 2]
+    )
+    with pytest.raises(ValueError, match="bins fields must be 1-D arrays of the same length"):
+        plotting.reliability_diagram(bad)

@@ -394,3 +394,156 @@ def test_crossent_tf_imports_and_runs_without_stderr():
     assert done.stderr == ""
     half_ln2 = f"{round(math.log(2) / 2, 6)}"
     assert done.stdout.split("\n")[:3] == [half_ln2, half_ln2, "['keras', 'numpy', 'tensorflow']"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 11: focal loss, label smoothing and class weights against Keras
+#
+# Keras' CategoricalFocalCrossentropy computes alpha * (1 - q)^gamma * (-log q) summed over the
+# classes, from q = softmax(z) clipped to [1e-7, 1 - 1e-7] (keras.backend.epsilon()), with
+# alpha = 0.25 by default: with alpha = 1 it is crossent's focal loss wherever no probability
+# is clipped.
+
+
+def ordinary_focal_batches(dtype):
+    """Logits in [-4, 4] and n <= 8: every probability is above e^-8 / 8 = 4e-5 and below
+    1 - 4e-5, far inside Keras' clip."""
+    return st.tuples(st.integers(1, 4), st.integers(2, 8)).flatmap(
+        lambda shape: st.tuples(
+            hnp.arrays(dtype, shape, elements=st.floats(-4, 4, width=32)),
+            hnp.arrays(np.float64, shape, elements=st.floats(0, 1)),
+            st.booleans(),
+        )
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@EXAMPLES
+@given(data=st.data(), gamma=st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.5]))
+def test_keras_focal_with_alpha_one_is_crossents_focal_loss(dtype, data, gamma):
+    z, w, one_hot = data.draw(ordinary_focal_batches(dtype))
+    if one_hot:
+        p = np.eye(z.shape[1], dtype=dtype)[np.argmax(w, axis=1)]
+    else:
+        w[:, 0] += 1e-3
+        p = (w / w.sum(axis=1, keepdims=True)).astype(dtype)
+    loss = keras.losses.CategoricalFocalCrossentropy(
+        alpha=1.0, gamma=gamma, from_logits=True, reduction=None, dtype=np.dtype(dtype).name
+    )
+    theirs = np.asarray(loss(p, z))
+    ours = crossent.focal_loss_with_logits(p, z, gamma=gamma)
+    assert ours.dtype == dtype
+    # Keras forms 1 - q by subtraction, a relative error of eps / (1 - q) in the factor, raised
+    # to the power gamma; log q carries an absolute error of a few eps. Per row, with the
+    # smallest 1 - q of the row (at least 3e-4 here):
+    q = crossent.softmax(z.astype(np.float64))
+    rel = 8 * eps(dtype) * (1 + gamma / (1 - q.max(axis=1)))
+    err = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+    assert np.all(err <= rel * np.abs(ours) + 8 * z.shape[1] * eps(dtype)), (err, rel)
+    # Keras' default alpha = 0.25 scales every loss by a quarter
+    default = keras.losses.CategoricalFocalCrossentropy(
+        gamma=gamma, from_logits=True, reduction=None, dtype=np.dtype(dtype).name
+    )
+    err = np.abs(0.25 * ours.astype(np.float64) - np.asarray(default(p, z), dtype=np.float64))
+    assert np.all(err <= 0.25 * (rel * np.abs(ours) + 8 * z.shape[1] * eps(dtype)))
+
+
+def test_keras_focal_clips_the_probabilities_at_extreme_logits():
+    loss = keras.losses.CategoricalFocalCrossentropy(
+        alpha=1.0, gamma=2.0, from_logits=True, reduction=None, dtype="float64"
+    )
+    # confidently right, 1 - q = e^-40: crossent (e^-40)^2 e^-40 = e^-120; Keras clips q to
+    # 1 - 1e-7 and gives (1e-7)^2 * 1e-7 = 1e-21
+    right = crossent.focal_loss_with_logits([[1.0, 0.0]], [[0.0, -40.0]])
+    assert float(right[0]) == pytest.approx(math.exp(-120), rel=1e-12)
+    assert float(np.asarray(loss([[1.0, 0.0]], [[0.0, -40.0]]))[0]) == pytest.approx(
+        1e-21, rel=1e-6
+    )
+    # confidently wrong, q = e^-40: crossent about 40 nats; Keras stops at -log(1e-7) = 16.1
+    wrong = crossent.focal_loss_with_logits([[1.0, 0.0]], [[0.0, 40.0]])
+    assert float(wrong[0]) == pytest.approx(40.0, rel=1e-12)
+    keras_wrong = float(np.asarray(loss([[1.0, 0.0]], [[0.0, 40.0]]))[0])
+    assert keras_wrong == pytest.approx(-math.log(1e-7) * (1 - 1e-7) ** 2, rel=1e-6)
+    # logits 1e4 apart: still finite in crossent (loss 1e4), capped at 16.1 in Keras
+    huge = crossent.focal_loss_with_logits([[0.0, 1.0]], [[1e4, 0.0]])
+    assert float(huge[0]) == pytest.approx(1e4, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@EXAMPLES
+@given(data=st.data(), smoothing=st.sampled_from([0.0, 0.1, 0.3, 1.0]))
+def test_keras_label_smoothing_is_smooth_labels(dtype, data, smoothing):
+    p, _, z = data.draw(batches(dtype, extremes=False, min_n=2))
+    loss = keras.losses.CategoricalCrossentropy(
+        from_logits=True, label_smoothing=smoothing, reduction=None, dtype=np.dtype(dtype).name
+    )
+    theirs = np.asarray(loss(p, z))
+    smooth = crossent.smooth_labels(p, smoothing)
+    assert smooth.dtype == dtype
+    ours = crossent.softmax_cross_entropy_with_logits(smooth, z)
+    assert_close_where_tf_is_finite(
+        ours, theirs, softmax_loss_tol(z) + 4 * eps(dtype) * np.abs(ours)
+    )
+
+
+def _keras_softmax_regression(W, b, learning_rate):
+    model = keras.Sequential([keras.Input((W.shape[0],)), keras.layers.Dense(W.shape[1])])
+    model.layers[0].set_weights([W, b])
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+def test_keras_class_weight_is_sample_weight_and_sum_over_batch_size():
+    # One step of Keras' fit on the whole batch with class_weight, with sample_weight = w[k],
+    # and of crossent's class_weighted_cross_entropy: the same loss and the same new weights.
+    # Keras 3 turns class_weight into sample_weight (classes missing from the dict get 1) and
+    # divides the weighted sum by the batch size, not by the sum of the weights.
+    keras.utils.set_random_seed(11)
+    rng = np.random.default_rng(11)
+    m, d, n = 12, 3, 4
+    X = rng.normal(size=(m, d)).astype(np.float32)
+    k = rng.integers(0, n, m)
+    W = (0.5 * rng.normal(size=(d, n))).astype(np.float32)
+    b = (0.1 * rng.normal(size=n)).astype(np.float32)
+    w = np.array([0.5, 2.0, 1.0, 3.0])
+    lr = 0.1
+
+    by_class = _keras_softmax_regression(W, b, lr)
+    h1 = by_class.fit(
+        X,
+        k,
+        batch_size=m,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+        class_weight={i: float(w[i]) for i in range(n)},
+    )
+    by_sample = _keras_softmax_regression(W, b, lr)
+    h2 = by_sample.fit(
+        X,
+        k,
+        batch_size=m,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+        sample_weight=w[k].astype(np.float32),
+    )
+    W1, b1 = by_class.layers[0].get_weights()
+    W2, b2 = by_sample.layers[0].get_weights()
+    np.testing.assert_array_equal(W1, W2)
+    np.testing.assert_array_equal(b1, b2)
+    assert h1.history["loss"][0] == h2.history["loss"][0]
+
+    objective = crossent.training.class_weighted_cross_entropy(w)
+    model = crossent.training.SoftmaxRegression(W.astype(np.float64), b.astype(np.float64))
+    value = crossent.training.sgd_step(model, X.astype(np.float64), k, lr, objective)
+    assert h1.history["loss"][0] == pytest.approx(value, rel=1e-6)  # Keras in float32
+    np.testing.assert_allclose(W1, model.params["W"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(b1, model.params["b"], rtol=0, atol=1e-6)
+    # and not the mean with the weights' sum as denominator
+    ce = crossent.sparse_softmax_cross_entropy_with_logits(k, X.astype(np.float64) @ W + b)
+    by_weights = float(np.sum(w[k] * ce) / np.sum(w[k]))
+    assert abs(h1.history["loss"][0] - by_weights) > 1e-3

@@ -35,6 +35,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import crossent
 from crossent import training
 
 NAMES = [
@@ -1253,3 +1254,337 @@ TRAIN_BAD = [
 def test_training_rejects_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 11: train(targets=...), the objective factories, load_digits_split
+
+
+def old_train(model, X, ids, *, learning_rate, epochs, batch_size, rng, objective):
+    """train() as it was before ``targets`` existed, written out: the reference it must match."""
+    curves = {"epoch": [], "train_loss": [], "train_accuracy": [], "objective": []}
+
+    def record(epoch):
+        curves["epoch"].append(epoch)
+        ev = training.evaluate(model, X, ids)
+        curves["train_loss"].append(ev["loss"])
+        curves["train_accuracy"].append(ev["accuracy"])
+        curves["objective"].append(objective(ids, model.logits(X))[0])
+
+    record(0)
+    for epoch in range(1, epochs + 1):
+        for batch in training.batches(X.shape[0], batch_size, rng):
+            training.sgd_step(model, X[batch], ids[batch], learning_rate, objective)
+        record(epoch)
+    return {k: np.asarray(v) for k, v in curves.items()}
+
+
+@pytest.mark.parametrize("objective", [training.cross_entropy, training.squared_error])
+def test_train_without_targets_is_bit_identical_to_before(objective):
+    X, labels = blobs()
+    kwargs = dict(learning_rate=0.3, epochs=3, batch_size=7, objective=objective)
+    a = training.MLP.initialize(2, 5, 3, rng=np.random.default_rng(2))
+    b = a.copy()
+    new = training.train(a, X, labels, rng=np.random.default_rng(9), **kwargs)
+    old = old_train(b, X, labels, rng=np.random.default_rng(9), **kwargs)
+    assert list(new) == list(old)
+    for key in old:
+        np.testing.assert_array_equal(new[key], old[key])
+    for name in a.params:
+        np.testing.assert_array_equal(a.params[name], b.params[name])
+
+
+def test_train_with_targets_feeds_them_to_the_objective():
+    X, labels = blobs()
+    rng = np.random.default_rng(3)
+    targets = crossent.softmax(rng.normal(size=(len(labels), 3)))
+    seen = []
+
+    def spy(batch_labels, logits):
+        seen.append(np.asarray(batch_labels))
+        return training.cross_entropy(batch_labels, logits)
+
+    model = training.SoftmaxRegression.initialize(2, 3)
+    reference = model.copy()
+    curves = training.train(
+        model,
+        X,
+        labels,
+        learning_rate=0.5,
+        epochs=2,
+        batch_size=10,
+        rng=np.random.default_rng(4),
+        objective=spy,
+        targets=targets,
+    )
+    assert all(s.ndim == 2 and s.shape[1] == 3 for s in seen)  # distributions, never ids
+    # the same steps by hand: each batch's rows of targets
+    order = np.random.default_rng(4)
+    for _ in range(2):
+        for batch in training.batches(len(labels), 10, order):
+            training.sgd_step(reference, X[batch], targets[batch], 0.5, training.cross_entropy)
+    for name in model.params:
+        np.testing.assert_array_equal(model.params[name], reference.params[name])
+    # the loss and accuracy curves use the class ids, the objective curve the targets
+    end = training.evaluate(model, X, labels)
+    assert curves["train_loss"][-1] == end["loss"]
+    assert curves["objective"][-1] == training.cross_entropy(targets, model.logits(X))[0]
+
+
+@pytest.mark.parametrize(
+    ("targets", "error", "message"),
+    [
+        (np.full((5, 3), 1 / 3), ValueError, r"targets must be distributions of shape \(m, n\)"),
+        ("soft", TypeError, "targets must be an array of real numbers"),
+    ],
+)
+def test_train_rejects_bad_targets(targets, error, message):
+    X, labels = blobs()
+    with pytest.raises(error, match=message):
+        training.train(
+            training.SoftmaxRegression.initialize(2, 3),
+            X,
+            labels,
+            learning_rate=0.1,
+            epochs=1,
+            batch_size=4,
+            rng=np.random.default_rng(0),
+            targets=targets,
+        )
+    bad = np.full((len(labels), 3), 0.5)
+    with pytest.raises(ValueError, match="targets must sum to 1 along axis -1"):
+        training.train(
+            training.SoftmaxRegression.initialize(2, 3),
+            X,
+            labels,
+            learning_rate=0.1,
+            epochs=1,
+            batch_size=4,
+            rng=np.random.default_rng(0),
+            targets=bad,
+        )
+
+
+def _mp_distillation_value(p, z, T):
+    total = mpmath.mpf(0)
+    for prow, zrow in zip(p, z, strict=True):
+        s = [mpmath.mpf(float(v)) / T for v in zrow]
+        lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in s))
+        total += -mpmath.fsum(
+            mpmath.mpf(float(a)) * (v - lse) for a, v in zip(prow, s, strict=True)
+        )
+    return float(T * T * total / len(z))
+
+
+@pytest.mark.parametrize("T", [1.0, 2.5, 10.0])
+def test_distillation_objective(T):
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(6, 4)) * 3
+    p = crossent.softmax(rng.normal(size=(6, 4)) * 3 / T)
+    objective = training.distillation(T)
+    value, grad = objective(p, z)
+    assert value == pytest.approx(_mp_distillation_value(p, z, mpmath.mpf(T)), rel=1e-13)
+    num = central_differences(lambda x: objective(p, x)[0], z)
+    np.testing.assert_allclose(grad, num, atol=fd_tol(value))
+    np.testing.assert_allclose(grad, T * (crossent.softmax(z / T) - p) / 6, atol=1e-15)
+    # it is the mean of crossent.distillation_loss on teacher logits whose softmax is p
+    teacher = np.log(p) * T
+    assert value == pytest.approx(
+        float(np.mean(crossent.distillation_loss(teacher, z, T))), rel=1e-12
+    )
+    # class ids are one-hot targets
+    v_ids, _ = objective(np.array([0, 1, 2, 3, 0, 1]), z)
+    assert v_ids == pytest.approx(objective(np.eye(4)[[0, 1, 2, 3, 0, 1]], z)[0], rel=1e-15)
+
+
+def test_class_weighted_cross_entropy_objective():
+    rng = np.random.default_rng(6)
+    z = rng.normal(size=(8, 3)) * 2
+    k = rng.integers(0, 3, 8)
+    w = np.array([0.5, 2.0, 1.0])
+    objective = training.class_weighted_cross_entropy(w)
+    value, grad = objective(k, z)
+    # sum of w_k CE over the batch, divided by m = 8 (not by the sum of the weights)
+    expected = 0.0
+    for r in range(8):
+        lse = math.log(math.fsum(math.exp(v) for v in z[r]))
+        expected += w[k[r]] * (lse - z[r, k[r]])
+    assert value == pytest.approx(expected / 8, rel=1e-13)
+    np.testing.assert_allclose(
+        grad, central_differences(lambda x: objective(k, x)[0], z), atol=fd_tol(value)
+    )
+    # weights all 1: the plain cross-entropy
+    v1, g1 = training.class_weighted_cross_entropy(np.ones(3))(k, z)
+    v0, g0 = training.cross_entropy(k, z)
+    assert v1 == pytest.approx(v0, rel=1e-15)
+    np.testing.assert_allclose(g1, g0, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: training.class_weighted_cross_entropy([[1.0]]),
+            ValueError,
+            "class_weights must be a 1-D",
+        ),
+        (
+            lambda: training.class_weighted_cross_entropy([]),
+            ValueError,
+            "class_weights must be a 1-D",
+        ),
+        (
+            lambda: training.class_weighted_cross_entropy([1.0, -1.0]),
+            ValueError,
+            r"class_weights\[1\] = -1",
+        ),
+        (
+            lambda: training.class_weighted_cross_entropy([1.0, np.inf]),
+            ValueError,
+            "must be finite",
+        ),
+        (
+            lambda: training.class_weighted_cross_entropy("a"),
+            TypeError,
+            "class_weights must be an array",
+        ),
+        (
+            lambda: training.class_weighted_cross_entropy([1.0, 1.0])([0], [[0.0, 0.0, 0.0]]),
+            ValueError,
+            "one column per class weight, 2",
+        ),
+        (
+            lambda: training.class_weighted_cross_entropy([1.0, 1.0])([[1.0, 0.0]], [[0.0, 0.0]]),
+            ValueError,
+            r"labels must be class ids of shape \(m,\)",
+        ),
+        (
+            lambda: training.distillation(0),
+            ValueError,
+            "temperature must be a positive finite number",
+        ),
+        (lambda: training.distillation("2"), TypeError, "temperature must be a real number"),
+        (lambda: training.focal(-1.0), ValueError, "gamma must be a finite number >= 0"),
+        (lambda: training.focal(math.nan), ValueError, "gamma must be a finite number >= 0"),
+        (lambda: training.focal("2"), TypeError, "gamma must be a real number >= 0"),
+        (
+            lambda: training.focal(2.0)([0, 5], [[0.0, 1.0], [1.0, 0.0]]),
+            ValueError,
+            r"labels must be class ids in \[0, n\)",
+        ),
+        (lambda: training.load_digits_split(1.5), TypeError, "seed must be an int"),
+    ],
+)
+def test_chapter_11_objectives_reject_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def _mp_focal_mean(p, z, gamma):
+    total = mpmath.mpf(0)
+    for prow, zrow in zip(p, z, strict=True):
+        s = [mpmath.mpf(float(v)) for v in zrow]
+        lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in s))
+        q = [mpmath.exp(v - lse) for v in s]
+        for i, a in enumerate(prow):
+            if a > 0:
+                comp = mpmath.fsum(q[j] for j in range(len(q)) if j != i)
+                total -= mpmath.mpf(float(a)) * comp**gamma * (s[i] - lse)
+    return total / len(z)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0, 2.0, 4.0])
+@pytest.mark.parametrize("soft", [False, True])
+def test_focal_objective_value_and_gradient(gamma, soft):
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(5, 4)) * 3
+    k = rng.integers(0, 4, 5)
+    labels = crossent.softmax(rng.normal(size=(5, 4))) if soft else k
+    p = labels if soft else np.eye(4)[k]
+    objective = training.focal(gamma)
+    value, grad = objective(labels, z)
+    assert value == pytest.approx(float(_mp_focal_mean(p, z, gamma)), rel=1e-12)
+    num = central_differences(lambda x: objective(labels, x)[0], z)
+    np.testing.assert_allclose(grad, num, atol=fd_tol(value))
+    if gamma == 0:
+        np.testing.assert_allclose(grad, training.cross_entropy(labels, z)[1], atol=1e-16)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 2.0])
+def test_focal_gradient_matches_mpmath_at_a_confident_answer(gamma):
+    # q_0 = 1 - e^-50: the gradient is of order e^-50 times a power; mpmath.diff of the mpmath
+    # value gives it to full relative precision, float64 differences could not
+    z = np.array([[50.0, 0.0, -3.0]])
+    _, grad = training.focal(gamma)([0], z)
+    for j in range(3):
+
+        def f(x, j=j):
+            zz = [mpmath.mpf(float(v)) for v in z[0]]
+            zz[j] = x
+            lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in zz))
+            comp = mpmath.fsum(mpmath.exp(v - lse) for v in zz[1:])
+            return -(comp**gamma) * (zz[0] - lse)
+
+        expected = float(mpmath.diff(f, mpmath.mpf(float(z[0, j]))))
+        assert grad[0, j] == pytest.approx(expected, rel=1e-9)
+    assert grad.sum() == pytest.approx(0, abs=1e-300 + 1e-12 * np.abs(grad).max())
+
+
+def test_focal_objective_huge_logits_are_finite():
+    value, grad = training.focal(2.0)([1, 0], np.array([[1e4, 0.0], [1e4, -1e4]]))
+    assert math.isfinite(value) and np.isfinite(grad).all()
+    assert value == pytest.approx(1e4 / 2, rel=1e-12)
+
+
+def test_train_with_the_new_objectives():
+    X, labels = blobs()
+    rng = np.random.default_rng(8)
+    teacher = crossent.softmax(rng.normal(size=(len(labels), 3)) + 3 * np.eye(3)[labels])
+    for objective, targets in [
+        (training.distillation(2.0), teacher),
+        (training.class_weighted_cross_entropy([1.0, 2.0, 0.5]), None),
+        (training.focal(2.0), None),
+    ]:
+        model = training.SoftmaxRegression.initialize(2, 3)
+        curves = training.train(
+            model,
+            X,
+            labels,
+            learning_rate=0.5,
+            epochs=5,
+            batch_size=8,
+            rng=np.random.default_rng(0),
+            objective=objective,
+            targets=targets,
+        )
+        assert curves["train_loss"][-1] < curves["train_loss"][0]
+
+
+def test_load_digits_split_is_chapter_10s_data():
+    pytest.importorskip("sklearn")
+    from sklearn.datasets import load_digits
+
+    data = training.load_digits_split()
+    assert data._fields == ("X_train", "k_train", "X_val", "k_val", "X_test", "k_test")
+    assert data.X_train.shape == (1078, 64) and data.k_train.shape == (1078,)
+    assert data.X_val.shape == (359, 64) and data.k_val.shape == (359,)
+    assert data.X_test.shape == (360, 64) and data.k_test.shape == (360,)
+    # standardised with the training statistics: mean 0, std 1 (or 0 for constant pixels)
+    np.testing.assert_allclose(data.X_train.mean(axis=0), 0, atol=1e-12)
+    std = data.X_train.std(axis=0)
+    assert np.all((np.abs(std - 1) < 1e-12) | (std == 0))
+    # the same images in the same order as chapter 10's split, rebuilt pixel by pixel
+    digits = load_digits()
+    order = np.random.default_rng(10).permutation(1797)
+    raw_train = digits.data[order[:1078]]
+    mean, sd = raw_train.mean(axis=0), raw_train.std(axis=0)
+    sd[sd == 0] = 1.0
+    for X, k, idx in [
+        (data.X_train, data.k_train, order[:1078]),
+        (data.X_val, data.k_val, order[1078:1437]),
+        (data.X_test, data.k_test, order[1437:]),
+    ]:
+        np.testing.assert_array_equal(k, digits.target[idx])
+        np.testing.assert_array_equal(X, (digits.data[idx] - mean) / sd)
+    other = training.load_digits_split(seed=11)
+    assert not np.array_equal(other.k_train, data.k_train)
