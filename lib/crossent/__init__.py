@@ -12,8 +12,9 @@ calibration (``reliability_bins``, ``expected_calibration_error``, ``fit_tempera
 ``crossent.calibration``).
 
 Submodules: ``crossent.calibration`` (reliability bins, ECE, temperature scaling; chapter 11),
-``crossent.check`` (self-checks for exercises), ``crossent.coding`` (Huffman and
-Shannon codes, expected length, Kraft sum; chapter 2), ``crossent.plotting`` (the book's
+``crossent.check`` (self-checks for exercises), ``crossent.linear`` (the cross-entropy of a
+linear layer without the logits; chapter 12), ``crossent.coding`` (Huffman and Shannon codes,
+expected length, Kraft sum; chapter 2), ``crossent.plotting`` (the book's
 figure style; imports matplotlib when first used), ``crossent.book`` (notebook helpers),
 ``crossent.training`` (models, training objectives and the training loop; chapter 10), and
 ``crossent.tf`` (TensorFlow helpers for chapters 8 and 9; never imported with the package:
@@ -22,7 +23,7 @@ figure style; imports matplotlib when first used), ``crossent.book`` (notebook h
 
 from __future__ import annotations
 
-from . import book, calibration, check, coding, training
+from . import book, calibration, check, coding, linear, training
 from .calibration import expected_calibration_error, fit_temperature, reliability_bins
 from .fused import (
     softmax_cross_entropy_value_and_grad,
@@ -34,6 +35,7 @@ from .gradients import (
     sparse_softmax_cross_entropy_grad,
 )
 from .information import binary_entropy, entropy, perplexity, self_information
+from .linear import linear_cross_entropy, linear_cross_entropy_value_and_grad
 from .losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -72,6 +74,9 @@ __all__ = [
     "fit_temperature",
     "focal_loss_with_logits",
     "kl_divergence",
+    "linear",
+    "linear_cross_entropy",
+    "linear_cross_entropy_value_and_grad",
     "log_softmax",
     "logsumexp",
     "multiclass_hinge_loss",

@@ -15,7 +15,8 @@ TensorFlow was imported first. TensorFlow's Python logger is set to ``ERROR``.
 
 Contents: the article's snippet as written for TensorFlow 1 (:func:`article_snippet_tf1`) and
 in TensorFlow 2 (:func:`article_snippet_tf2`), a value-and-gradient helper
-(:func:`gradient`) and the versions to print (:func:`versions`).
+(:func:`gradient`), the versions to print (:func:`versions`), and for chapter 12 the chunked
+cross-entropy of a linear layer, differentiable (:func:`linear_cross_entropy`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ from ._validate import as_float_array, as_result, check_same_shape
 
 tf.get_logger().setLevel("ERROR")
 
-__all__ = ["article_snippet_tf1", "article_snippet_tf2", "gradient", "versions"]
+__all__ = [
+    "article_snippet_tf1",
+    "article_snippet_tf2",
+    "gradient",
+    "linear_cross_entropy",
+    "versions",
+]
 
 
 def _snippet_inputs(y_, y) -> tuple[np.ndarray, np.ndarray]:
@@ -226,3 +233,144 @@ def versions() -> dict[str, str]:
     import keras
 
     return {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
+
+
+def linear_cross_entropy(
+    hidden, weight, labels, *, chunk_size=None, ignore_index=None, reduction="mean"
+):
+    r"""Chunked cross-entropy of ``hidden @ weight.T`` in TensorFlow, differentiable.
+
+    The TensorFlow twin of :func:`crossent.linear_cross_entropy` (same arguments, same
+    result): the loss is computed chunk by chunk over the n classes with an online
+    log-sum-exp, and a ``tf.custom_gradient`` computes the gradients with respect to
+    ``hidden`` and ``weight`` chunk by chunk too, recomputing each chunk's logits, so that
+    neither the forward pass nor the tape keeps the (m, n) logits. Under ``tf.GradientTape``
+    it gives the loss and gradients of
+    ``tf.nn.sparse_softmax_cross_entropy_with_logits(labels, tf.matmul(hidden, weight,
+    transpose_b=True))`` followed by the reduction, to rounding. It works eagerly and inside
+    ``tf.function``; the number of classes n must be known when the function is traced (the
+    chunks are a Python loop). Eagerly, the inputs are checked as the NumPy version checks
+    them; in a traced function, the shapes are checked when tracing and the labels' range with
+    ``tf.debugging`` assertions. Chapter 12 explains it.
+
+    Returns
+    -------
+    tf.Tensor
+        The loss: a scalar for ``"sum"`` and ``"mean"``, one per token for ``"none"`` (then
+        the tape differentiates their sum, weighted by the upstream gradient).
+
+    Examples
+    --------
+    >>> import tensorflow as tf
+    >>> from crossent import tf as ctf
+    >>> hidden = tf.constant([[1.0, 0.0]], dtype="float64")
+    >>> weight = tf.Variable([[1.0, 0.0], [0.0, 1.0]], dtype="float64")
+    >>> with tf.GradientTape() as tape:
+    ...     loss = ctf.linear_cross_entropy(hidden, weight, [1])
+    >>> round(float(loss), 6)
+    1.313262
+    >>> tape.gradient(loss, weight).numpy().round(6) + 0.0  # + 0.0 turns -0 into 0
+    array([[ 0.731059,  0.      ],
+           [-0.731059,  0.      ]])
+    """
+    from ._validate import check_reduction
+    from .linear import REDUCTIONS, _inputs, default_chunk_size
+
+    check_reduction(reduction, REDUCTIONS)
+    h = hidden if tf.is_tensor(hidden) else tf.convert_to_tensor(as_float_array(hidden, "hidden"))
+    w = weight if tf.is_tensor(weight) else tf.convert_to_tensor(as_float_array(weight, "weight"))
+    if h.dtype != w.dtype:
+        wider = tf.float64 if tf.float64 in (h.dtype, w.dtype) else h.dtype
+        h, w = tf.cast(h, wider), tf.cast(w, wider)
+    k = tf.cast(tf.convert_to_tensor(labels), tf.int64)
+    if tf.executing_eagerly():
+        arrays = h.numpy(), w.numpy(), k.numpy()
+        *_, c = _inputs(*arrays, chunk_size, ignore_index, reduction)
+    else:
+        if h.shape.rank != 2 or w.shape.rank != 2:
+            raise ValueError(
+                f"hidden must be (m, d) and weight (n, d); got shapes {h.shape} and {w.shape}"
+            )
+        if w.shape[0] is None:
+            raise ValueError("weight's number of rows n must be known when tracing")
+        if h.shape[1] is not None and w.shape[1] is not None and h.shape[1] != w.shape[1]:
+            raise ValueError(
+                f"hidden and weight must have the same number of features d; got shapes "
+                f"{h.shape} and {w.shape}"
+            )
+        m_static = h.shape[0] or 2048
+        c = chunk_size or default_chunk_size(m_static, int(w.shape[0]), h.dtype.size)
+        if isinstance(c, bool) or not isinstance(c, int) or c <= 0:
+            raise ValueError(
+                f"chunk_size must be a positive int (classes per chunk) or None; got {c!r}"
+            )
+    n = int(w.shape[0])
+    c = int(min(c, n))
+    counted = tf.ones_like(k, dtype=tf.bool) if ignore_index is None else k != ignore_index
+    safe = tf.where(counted, k, tf.zeros_like(k))
+    if not tf.executing_eagerly():
+        tf.debugging.assert_non_negative(safe, message="labels must be class ids in [0, n)")
+        tf.debugging.assert_less(safe, tf.cast(n, tf.int64), message="labels must be < n")
+    bounds = [(start, min(start + c, n)) for start in range(0, n, c)]
+    dtype = h.dtype
+
+    def chunk_logits(h_, w_, start, stop):
+        return tf.matmul(h_, w_[start:stop], transpose_b=True)  # (m, c)
+
+    def reduce(losses, count):
+        if reduction == "none":
+            return losses
+        total = tf.reduce_sum(losses)
+        if reduction == "sum":
+            return total
+        return tf.math.divide_no_nan(total, tf.cast(count, dtype))  # all ignored: 0
+
+    def backward(h_, w_, lse, a):
+        grad_h = tf.zeros_like(h_)
+        grad_w = []
+        last = grad_h
+        for start, stop in bounds:
+            with tf.control_dependencies([last]):  # one chunk at a time, in order
+                q = tf.exp(chunk_logits(h_, w_, start, stop) - lse[:, tf.newaxis])
+            p = tf.one_hot(safe - start, stop - start, dtype=dtype)  # 0 outside
+            g = (q - p) * a[:, tf.newaxis]
+            grad_h += tf.matmul(g, w_[start:stop])
+            grad_w.append(tf.matmul(g, h_, transpose_a=True))
+            last = grad_w[-1]
+        return grad_h, tf.concat(grad_w, axis=0)
+
+    @tf.custom_gradient
+    def loss_fn(h_, w_):
+        # the forward pass below is not for the tape: without stop_gradient an outer
+        # GradientTape records every chunk and keeps all the logits alive for nothing
+        h_, w_ = tf.stop_gradient(h_), tf.stop_gradient(w_)
+        m = tf.shape(h_)[0]
+        run_max = tf.fill([m], tf.constant(-np.inf, dtype))
+        run_sum = tf.zeros([m], dtype)
+        true_logit = tf.zeros([m], dtype)
+        for start, stop in bounds:
+            with tf.control_dependencies([run_max]):  # one chunk at a time, in order
+                z = chunk_logits(h_, w_, start, stop)
+            index = tf.clip_by_value(safe - start, 0, stop - start - 1)
+            picked = tf.gather(z, index, axis=1, batch_dims=1)
+            true_logit = tf.where((safe >= start) & (safe < stop), picked, true_logit)
+            new_max = tf.maximum(run_max, tf.reduce_max(z, axis=1))
+            run_sum = run_sum * tf.exp(run_max - new_max) + tf.reduce_sum(
+                tf.exp(z - new_max[:, tf.newaxis]), axis=1
+            )
+            run_max = new_max
+        lse = run_max + tf.math.log(run_sum)
+        losses = tf.where(counted, lse - true_logit, tf.zeros_like(lse))
+        count = tf.reduce_sum(tf.cast(counted, tf.int64))
+
+        def grad(upstream):
+            a = tf.cast(counted, dtype) * (
+                upstream if reduction == "none" else tf.fill([m], upstream)
+            )
+            if reduction == "mean":
+                a = tf.math.divide_no_nan(a, tf.cast(count, dtype))
+            return backward(h_, w_, lse, a)
+
+        return reduce(losses, count), grad
+
+    return loss_fn(h, w)
