@@ -1396,3 +1396,111 @@ def expected_calibration_error(fn: Callable) -> CheckResult:
     expected_calibration_error: passed all 8 cases
     """
     return _run("expected_calibration_error", fn, CASES["expected_calibration_error"])
+
+
+# --- Chapter 12: the online log-sum-exp over chunks of classes ---------------------------------
+# Each case is a list of chunks, (m, c) blocks of the logits of m tokens, c classes at a time;
+# the expected value is the log-sum-exp of each row over all the chunks, from closed forms: ln 3
+# for (0, ln 2), 1000 + ln 2 for (1000, 1000), and so on. The function receives the chunks as an
+# iterator, read once, as a stream of matrix products would deliver them.
+
+__all__ += ["online_logsumexp"]
+
+_LN3 = math.log(3)
+_RESCALE = (
+    "when a chunk brings a larger maximum M', the running sum of exp(z - M) must be rescaled to "
+    "the new maximum: S <- S exp(M - M') + sum exp(z - M')."
+)
+CASES["online_logsumexp"] = [
+    Case(
+        "one chunk: logits 1, 2, 3",
+        ([[[1.0, 2.0, 3.0]]],),
+        [_LSE123],
+        hint="the log-sum-exp of a row is M + ln(sum_j exp(z_j - M)); return one value per "
+        "row, shape (m,).",
+    ),
+    Case(
+        "the maximum comes in the second chunk: (0) then (ln 2), ln 3",
+        ([[[0.0]], [[LN2]]],),
+        [_LN3],
+        hint=_RESCALE,
+    ),
+    Case(
+        "the maximum comes in the first chunk: (ln 2) then (0), ln 3",
+        ([[[LN2]], [[0.0]]],),
+        [_LN3],
+        hint="a chunk whose largest logit is below the running maximum adds sum exp(z - M) with "
+        "the running maximum M, not its own.",
+    ),
+    Case(
+        "chunks of different widths: (1, 2) then (3)",
+        ([[[1.0, 2.0]], [[3.0]]],),
+        [_LSE123],
+        hint="take each chunk's maximum and sum over its own columns (axis 1): the last chunk "
+        "of a vocabulary is often narrower.",
+    ),
+    Case(
+        "large logits (exp(1000) overflows)",
+        ([[[1000.0]], [[1000.0]]],),
+        [1000 + LN2],
+        hint="exponentiate z - M with the running maximum M subtracted, never z itself.",
+    ),
+    Case(
+        "very negative logits: the running maximum must start at -inf",
+        ([[[-1000.0]], [[-1000.0]]],),
+        [-1000 + LN2],
+        hint="start the running maximum at -inf, not 0: with M = 0, exp(-1000 - 0) rounds to 0 "
+        "and ln 0 = -inf.",
+    ),
+    Case(
+        "two tokens, a maximum per row",
+        ([[[0.0], [1000.0]], [[0.0], [1000.0]]],),
+        [LN2, 1000 + LN2],
+        hint="keep one running maximum and one running sum per token (row): a maximum over "
+        "the whole chunk makes exp(0 - 1000) = 0 for the first token.",
+    ),
+    Case(
+        "three chunks, the maximum in the middle one",
+        ([[[1.0]], [[3.0]], [[2.0]]],),
+        [_LSE123],
+        hint=_RESCALE,
+    ),
+    Case(
+        "masked classes: a first chunk of -inf logits, then (0, 0)",
+        ([[[-math.inf, -math.inf]], [[0.0, 0.0]]],),
+        [LN2],
+        hint="while the running maximum is still -inf, exp(M - M') and exp(z - M') are "
+        "exp(-inf + inf) = nan: there the rescaled sum is 0 (use np.where, or skip the rows "
+        "whose maximum is -inf).",
+    ),
+]
+_NO_WARNING["online_logsumexp"] = (
+    "A correct solution emits no warning: subtract the running maximum before exp, and where "
+    "a row's maximum is still -inf (every class so far masked) take the rescaled sum to be 0 "
+    "without computing -inf - (-inf); an np.errstate inside your function is respected."
+)
+
+
+def online_logsumexp(fn: Callable) -> CheckResult:
+    """Check ``fn(chunks)``, your online log-sum-exp over chunks of classes.
+
+    ``chunks`` is an iterator of (m, c) arrays, the logits of the same m tokens for c classes
+    at a time, read once; return the (m,) log-sum-exp of each token's logits over all the
+    chunks, keeping only a running maximum and a running sum per token. Logits may be ±1000
+    or -inf (a masked class).
+
+    >>> import numpy as np
+    >>> import crossent
+    >>> def concatenated(chunks):  # correct, though not online: it holds every chunk
+    ...     return crossent.logsumexp(np.concatenate(list(chunks), axis=1), axis=1)
+    >>> crossent.check.online_logsumexp(concatenated)
+    online_logsumexp: passed all 9 cases
+    """
+    if not callable(fn):
+        return _run("online_logsumexp", fn, [])
+
+    def streamed(chunks):
+        return fn(iter([np.array(chunk, dtype=float) for chunk in chunks]))
+
+    streamed.__name__ = getattr(fn, "__name__", "f")
+    return _run("online_logsumexp", streamed, CASES["online_logsumexp"])

@@ -23,6 +23,7 @@ linear cross-entropy of Liger-Kernel do the same on GPUs. Chapter 12 explains it
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -31,6 +32,7 @@ from ._validate import as_float_array, check_reduction
 
 __all__ = [
     "CHUNK_BYTES",
+    "bfloat16_round",
     "default_chunk_size",
     "linear_cross_entropy",
     "linear_cross_entropy_value_and_grad",
@@ -170,8 +172,28 @@ def _reduce(losses, counted, reduction):
     return total / losses.dtype.type(count) if count else losses.dtype.type(0)
 
 
+def _z_loss(z_loss) -> float:
+    if isinstance(z_loss, bool) or not isinstance(z_loss, numbers.Real):
+        raise TypeError(
+            f"z_loss must be a real number >= 0 (PaLM used 1e-4; 0 switches it off); got "
+            f"{type(z_loss).__name__} {z_loss!r}"
+        )
+    if not (math.isfinite(z_loss) and z_loss >= 0):
+        raise ValueError(
+            f"z_loss must be a finite number >= 0 (PaLM used 1e-4; 0 switches it off); got {z_loss}"
+        )
+    return float(z_loss)
+
+
+def _token_losses(lse, true_logit, counted, z_loss):
+    losses = lse - true_logit
+    if z_loss:
+        losses = losses + lse.dtype.type(z_loss) * lse**2
+    return np.where(counted, losses, lse.dtype.type(0))
+
+
 def linear_cross_entropy(
-    hidden, weight, labels, *, chunk_size=None, ignore_index=None, reduction="mean"
+    hidden, weight, labels, *, chunk_size=None, ignore_index=None, reduction="mean", z_loss=0.0
 ):
     r"""Cross-entropy of the logits ``hidden @ weight.T`` for class ids, without storing them.
 
@@ -200,6 +222,10 @@ def linear_cross_entropy(
         ``"none"``: one loss per token, 0 for ignored tokens; ``"sum"``; ``"mean"`` over the
         tokens that are not ignored. A batch in which every token is ignored has mean 0 (an
         empty mean is taken as 0, so that a batch of padding adds nothing).
+    z_loss : float, optional
+        The coefficient of PaLM's auxiliary z-loss (Chowdhery et al. 2022, section 5): each
+        token's loss gets ``z_loss * logsumexp(z_r)**2`` added, which pulls the log-sum-exp
+        towards 0 (PaLM used 1e-4). 0, the default, is the plain cross-entropy.
 
     Returns
     -------
@@ -229,13 +255,13 @@ def linear_cross_entropy(
     np.float64(0.551445)
     """
     H, W, k, counted, c = _inputs(hidden, weight, labels, chunk_size, ignore_index, reduction)
+    z_loss = _z_loss(z_loss)
     lse, true_logit = _log_sum_exp_and_true_logit(H, W, k, c)
-    losses = np.where(counted, lse - true_logit, H.dtype.type(0))
-    return _reduce(losses, counted, reduction)
+    return _reduce(_token_losses(lse, true_logit, counted, z_loss), counted, reduction)
 
 
 def linear_cross_entropy_value_and_grad(
-    hidden, weight, labels, *, chunk_size=None, ignore_index=None, reduction="mean"
+    hidden, weight, labels, *, chunk_size=None, ignore_index=None, reduction="mean", z_loss=0.0
 ):
     r"""The loss of :func:`linear_cross_entropy` and its gradients, without storing the logits.
 
@@ -243,12 +269,13 @@ def linear_cross_entropy_value_and_grad(
               = G^{\top} H, \qquad G_{rj} = a_r \left(\mathrm{softmax}(z_r)_j - [j = k_r]\right)
 
     with ``a_r = 1 / (number of tokens not ignored)`` for ``"mean"``, 1 for ``"sum"``, and 0
-    for ignored tokens. For ``reduction="none"`` the gradients are those of the sum of the
-    returned losses. A first pass over the chunks computes every token's log-sum-exp; a second
-    recomputes each chunk's logits, turns them into that chunk's columns of G and adds its
-    share to both gradients: four matrix products of the size of ``hidden @ weight.T`` in
-    all, against three for the naive computation, and at most one chunk of logits (and of G)
-    in memory at a time. Same arguments, checks and errors as :func:`linear_cross_entropy`.
+    for ignored tokens. With ``z_loss`` = λ, the z-loss adds ``2 λ logsumexp(z_r)
+    softmax(z_r)_j`` to ``G_rj / a_r``. For ``reduction="none"`` the gradients are those of the
+    sum of the returned losses. A first pass over the chunks computes every token's
+    log-sum-exp; a second recomputes each chunk's logits, turns them into that chunk's columns
+    of G and adds its share to both gradients: four matrix products of the size of
+    ``hidden @ weight.T`` in all, against three for the naive computation, and at most one
+    chunk of logits (and of G) in memory at a time. Same arguments, checks and errors as :func:`linear_cross_entropy`.
 
     Returns
     -------
@@ -270,12 +297,15 @@ def linear_cross_entropy_value_and_grad(
            [-0.731059,  0.      ]])
     """
     H, W, k, counted, c = _inputs(hidden, weight, labels, chunk_size, ignore_index, reduction)
+    z_loss = _z_loss(z_loss)
     lse, true_logit = _log_sum_exp_and_true_logit(H, W, k, c)
-    losses = np.where(counted, lse - true_logit, H.dtype.type(0))
+    losses = _token_losses(lse, true_logit, counted, z_loss)
     count = int(counted.sum())
     scale = counted.astype(H.dtype)
     if reduction == "mean" and count:
         scale /= H.dtype.type(count)
+    # with the z-loss, d(lse + λ lse²)/dz = (1 + 2 λ lse) q: scale Q's rows before taking P
+    q_scale = 1 + 2 * H.dtype.type(z_loss) * lse if z_loss else None
     m, n = H.shape[0], W.shape[0]
     grad_hidden = np.zeros_like(H)
     grad_weight = np.empty_like(W)
@@ -285,9 +315,35 @@ def linear_cross_entropy_value_and_grad(
         G = _chunk_logits(H, W, start, stop)
         G -= lse[:, np.newaxis]
         np.exp(G, out=G)  # this chunk's columns of Q
+        if q_scale is not None:
+            G *= q_scale[:, np.newaxis]
         here = (k >= start) & (k < stop)
         G[rows[here], k[here] - start] -= 1  # Q - P
         G *= scale[:, np.newaxis]
         grad_hidden += G @ W[start:stop]
         np.matmul(G.T, H, out=grad_weight[start:stop])
     return _reduce(losses, counted, reduction), grad_hidden, grad_weight
+
+
+def bfloat16_round(x) -> np.ndarray:
+    """Round to the nearest bfloat16 number, ties to even; returned as float32.
+
+    bfloat16 keeps float32's 8 exponent bits and only 7 of its 23 fraction bits: numbers
+    with 8 significant bits, relative spacing 2**-7 (unit roundoff 2**-8 = 0.0039), and
+    float32's range. Rounding a float32 to it drops the low 16 bits after adding half of
+    their place value (plus 1 if the kept last bit is odd, so that ties go to even); this
+    is what ``ml_dtypes.bfloat16`` and ``tf.cast(x, tf.bfloat16)`` do, written out so
+    that NumPy code can emulate bfloat16 arithmetic step by step (chapter 12). Infinities
+    and nan are returned unchanged; float64 input is first rounded to float32.
+
+    >>> from crossent.linear import bfloat16_round
+    >>> bfloat16_round([1 + 2**-8, 1 + 3 * 2**-8, 3.14159]).tolist()  # ties go to even
+    [1.0, 1.015625, 3.140625]
+    >>> bfloat16_round([256.0 + 1.0, 1000.0]).tolist()  # spacing 2 from 256 to 512, then 4
+    [256.0, 1000.0]
+    """
+    x32 = np.asarray(as_float_array(x, "x"), dtype=np.float32)
+    bits = x32.view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    out = rounded.astype(np.uint32).view(np.float32)
+    return np.where(np.isfinite(x32), out, x32)

@@ -223,6 +223,9 @@ def mp_case(name, case):
         return _along(name, case.args[0], None, axis, base)
     if name == "softmax_regression_gradients":
         return _mp_softmax_regression_gradients(*case.args)
+    if name == "online_logsumexp":  # the log-sum-exp of each row of the chunks side by side
+        rows = np.concatenate([np.asarray(c, dtype=float) for c in case.args[0]], axis=1)
+        return np.array([float(_mp_lse(row)) for row in rows])
     labels, logits = case.args
     if name == "sparse_softmax_cross_entropy_with_logits":
         eye = np.eye(np.shape(logits)[-1])
@@ -385,6 +388,7 @@ STORED_COUNTS = {
     "sigmoid_cross_entropy_grad": 8,  # chapter 9
     "softmax_regression_gradients": 6,  # chapter 10
     "expected_calibration_error": 8,  # chapter 11
+    "online_logsumexp": 9,  # chapter 12
 }
 
 

@@ -1218,6 +1218,101 @@ WRONG["expected_calibration_error"] = [
 ]
 
 
+# --- online_logsumexp: chunks of classes, read once ---------------------------------------------
+
+
+def ref_online_lse(chunks):
+    """The running maximum and rescaled sum, vectorised over the tokens."""
+    run_max = run_sum = None
+    for z in chunks:
+        z = _f(z)
+        if run_max is None:
+            run_max, run_sum = np.full(len(z), -np.inf), np.zeros(len(z))
+        new_max = np.maximum(run_max, z.max(axis=1))
+        live = new_max > -np.inf  # rows with at least one class that is not masked
+        shift = np.where(live, new_max, 0.0)[:, None]
+        with np.errstate(invalid="ignore"):  # -inf - (-inf) in masked rows, replaced below
+            rescale = np.where(live, np.exp(np.where(live, run_max - new_max, 0.0)), 0.0)
+        run_sum = run_sum * rescale + np.exp(z - shift).sum(axis=1)
+        run_max = new_max
+    with np.errstate(divide="ignore"):  # a row with every class masked: ln 0 = -inf
+        return run_max + np.log(run_sum)
+
+
+def ref_online_lse_log_domain(chunks):
+    """Each chunk's log-sum-exp, folded in with logaddexp: the same recurrence in logs."""
+    total = None
+    for z in chunks:
+        chunk = crossent.logsumexp(_f(z), axis=1)
+        total = chunk if total is None else np.logaddexp(total, chunk)
+    return total
+
+
+def ref_online_lse_loop(chunks):
+    """One logit at a time with math, as Milakov and Gimelshein's Algorithm 3."""
+    state = None
+    for z in chunks:
+        rows = _f(z).tolist()
+        if state is None:
+            state = [[-math.inf, 0.0] for _ in rows]
+        for row, st in zip(rows, state, strict=True):
+            for x in row:
+                if x == -math.inf:
+                    continue
+                new = max(st[0], x)
+                st[1] = st[1] * math.exp(st[0] - new) + math.exp(x - new)
+                st[0] = new
+    return np.array([m + math.log(s) if s > 0 else -math.inf for m, s in state])
+
+
+def _wrong_online(kind):
+    def online(chunks):
+        if kind == "two_pass":  # first the maximum, then the sum: the iterator is empty by then
+            top = max(_f(z).max() for z in chunks)
+            return top + np.log(sum(np.exp(_f(z) - top).sum(axis=1) for z in chunks))
+        run_max = run_sum = None
+        for z in chunks:
+            z = _f(z)
+            if run_max is None:
+                start = 0.0 if kind == "start_at_zero" else -np.inf
+                run_max, run_sum = np.full(len(z), start), np.zeros(len(z))
+            if kind == "no_max":
+                run_sum = run_sum + np.exp(z).sum(axis=1)
+                run_max = np.zeros(len(z))
+                continue
+            if kind == "axis":
+                return crossent.logsumexp(z, axis=0)
+            top = np.full(len(z), z.max()) if kind == "global_max" else z.max(axis=1)
+            new_max = np.maximum(run_max, top)
+            if kind == "no_rescale":
+                rescale = 1.0
+            elif kind == "inverted":
+                rescale = np.exp(new_max - run_max)
+            else:
+                rescale = np.exp(run_max - new_max)
+            # own_max: a chunk below the running maximum summed against its own maximum
+            shift = np.where(top < run_max, top, new_max) if kind == "own_max" else new_max
+            run_sum = run_sum * rescale + np.exp(z - shift[:, None]).sum(axis=1)
+            run_max = new_max
+        return run_max + np.log(run_sum)
+
+    return online
+
+
+REFERENCES["online_logsumexp"] = [ref_online_lse, ref_online_lse_log_domain, ref_online_lse_loop]
+WRONG["online_logsumexp"] = [
+    ("no rescaling of the running sum", _wrong_online("no_rescale"), "case 2 (the maximum comes"),
+    ("rescaled by exp(M' - M)", _wrong_online("inverted"), "case 1 (one chunk"),
+    ("a lower chunk summed against its own maximum", _wrong_online("own_max"), "case 3"),
+    ("no maximum at all: exp(z) summed", _wrong_online("no_max"), "case 5 (large logits"),
+    ("the running maximum started at 0", _wrong_online("start_at_zero"), "case 6 (very"),
+    ("one maximum for the whole chunk", _wrong_online("global_max"), "case 7 (two tokens"),
+    ("masked rows not handled: nan", _wrong_online("plain"), "case 9 (masked classes"),
+    ("a sum over the tokens (axis 0)", _wrong_online("axis"), "case 1"),
+    ("two passes over chunks that can be read once", _wrong_online("two_pass"), "case 1"),
+]
+
+
 def test_every_check_has_wrong_and_right_implementations():
     assert set(WRONG) == set(check.CASES) == set(REFERENCES)
     assert all(len(WRONG[name]) >= 6 for name in WRONG), {n: len(w) for n, w in WRONG.items()}

@@ -239,6 +239,119 @@ def test_bad_types_are_a_clear_type_error(kwargs, message):
         )
 
 
+# --- the z-loss of PaLM ---------------------------------------------------------------------
+
+
+def naive_z_loss(H, W, k, lam, reduction="mean", ignore_index=None):
+    """Cross-entropy plus lam * logsumexp^2 per token, and its gradients, from the full logits.
+
+    d/dz_j [lse - z_k + lam lse^2] = (1 + 2 lam lse) q_j - [j = k], written out here.
+    """
+    Z = H.astype(np.float64) @ W.astype(np.float64).T
+    counted = np.ones(len(k), bool) if ignore_index is None else k != ignore_index
+    safe = np.where(counted, k, 0)
+    top = Z.max(axis=1)
+    lse = top + np.log(np.exp(Z - top[:, None]).sum(axis=1))
+    losses = np.where(counted, lse - Z[np.arange(len(k)), safe] + lam * lse**2, 0.0)
+    G = np.exp(Z - lse[:, None]) * (1 + 2 * lam * lse)[:, None]
+    G[np.arange(len(k)), safe] -= 1
+    a = counted.astype(float) / (counted.sum() if reduction == "mean" else 1)
+    G *= a[:, None]
+    value = {"none": losses, "sum": losses.sum(), "mean": losses.sum() / counted.sum()}
+    return value[reduction], G @ W, G.T @ H
+
+
+@pytest.mark.parametrize("chunk", [1, 5, None])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_z_loss_matches_the_naive_computation(chunk, reduction):
+    H, W, k = problem(seed=7, scale=3.0)  # log-sum-exps of several units, both signs
+    k[:4] = -100
+    for lam in (1e-4, 0.5):
+        expected = naive_z_loss(H, W, k, lam, reduction, ignore_index=-100)
+        kwargs = dict(chunk_size=chunk, reduction=reduction, ignore_index=-100, z_loss=lam)
+        got = crossent.linear_cross_entropy_value_and_grad(H, W, k, **kwargs)
+        alone = crossent.linear_cross_entropy(H, W, k, **kwargs)
+        np.testing.assert_array_equal(alone, got[0])
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_z_loss_gradient_against_central_differences():
+    H, W, k = problem(m=4, d=3, n=6, seed=8, scale=2.0)
+    _, grad_h, grad_w = crossent.linear_cross_entropy_value_and_grad(
+        H, W, k, chunk_size=4, z_loss=0.3
+    )
+    h = 1e-6
+    for arr, grad in ((H, grad_h), (W, grad_w)):
+        for idx in np.ndindex(arr.shape):
+            keep = arr[idx]
+            arr[idx] = keep + h
+            up = crossent.linear_cross_entropy(H, W, k, chunk_size=4, z_loss=0.3)
+            arr[idx] = keep - h
+            down = crossent.linear_cross_entropy(H, W, k, chunk_size=4, z_loss=0.3)
+            arr[idx] = keep
+            assert abs((up - down) / (2 * h) - grad[idx]) < 1e-8
+
+
+def test_z_loss_zero_is_the_plain_loss_and_pulls_a_shared_shift():
+    H, W, k = problem(seed=9)
+    plain = crossent.linear_cross_entropy_value_and_grad(H, W, k)
+    zero = crossent.linear_cross_entropy_value_and_grad(H, W, k, z_loss=0.0)
+    for a, b in zip(plain, zero, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # A constant feature whose weight is the same for every class shifts every logit alike:
+    # the cross-entropy's gradient along that shift is 0, the z-loss's is 2 lam mean(lse).
+    H1 = np.hstack([H, np.ones((len(H), 1))])
+    W1 = np.hstack([W, np.full((len(W), 1), 3.0)])
+    lse = crossent.logsumexp(H1 @ W1.T, axis=1)
+    for lam, pull in ((0.0, 0.0), (0.01, 2 * 0.01 * lse.mean())):
+        _, _, grad_w = crossent.linear_cross_entropy_value_and_grad(H1, W1, k, z_loss=lam)
+        assert abs(grad_w[:, -1].sum() - pull) < 1e-12
+
+
+@pytest.mark.parametrize("bad", [-1e-4, float("nan"), float("inf")])
+def test_z_loss_must_be_a_finite_non_negative_number(bad):
+    H, W, k = problem()
+    for fn in (crossent.linear_cross_entropy, crossent.linear_cross_entropy_value_and_grad):
+        with pytest.raises(ValueError, match="z_loss must be a finite number >= 0"):
+            fn(H, W, k, z_loss=bad)
+    with pytest.raises(TypeError, match="z_loss must be a real number"):
+        crossent.linear_cross_entropy(H, W, k, z_loss="1e-4")
+
+
+# --- bfloat16 rounding ------------------------------------------------------------------------
+
+
+def test_bfloat16_round_agrees_with_ml_dtypes_and_tensorflow():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    from crossent.linear import bfloat16_round
+
+    rng = np.random.default_rng(10)
+    x = np.concatenate(
+        [
+            (rng.standard_normal(200_000) * 10.0 ** rng.integers(-30, 30, 200_000)),
+            [0.0, -0.0, 1.0, 1 + 2**-8, 1 + 3 * 2**-8, 3.4e38, -3.4e38, 1e-40, np.inf, -np.inf],
+        ]
+    ).astype(np.float32)
+    ours = bfloat16_round(x)
+    assert ours.dtype == np.float32
+    theirs = x.astype(ml_dtypes.bfloat16).astype(np.float32)
+    np.testing.assert_array_equal(ours, theirs)
+    assert np.signbit(ours[np.flatnonzero(x == 0)]).tolist() == [False, True]
+    tf = pytest.importorskip("tensorflow")
+    via_tf = tf.cast(tf.cast(tf.constant(x), tf.bfloat16), tf.float32).numpy()
+    np.testing.assert_array_equal(ours, via_tf)
+
+
+def test_bfloat16_round_keeps_eight_significant_bits():
+    from crossent.linear import bfloat16_round
+
+    x = np.float32(1) + np.arange(1, 200, dtype=np.float32) * np.float32(2**-12)
+    error = np.abs(bfloat16_round(x) - x) / x
+    assert error.max() <= 2**-8  # the unit roundoff
+    assert set(np.unique(bfloat16_round(x) - 1) * 2**7) <= set(range(0, 128))
+
+
 def extra_peak(fn, H, W, k, **kwargs) -> int:
     """Peak traced memory of fn beyond its inputs and what it returns (bytes)."""
     tracemalloc.start()
