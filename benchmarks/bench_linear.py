@@ -16,8 +16,8 @@ versions the peak of TensorFlow's own allocator during one step beyond what it h
 (``tf.config.experimental.get_memory_info("CPU:0")``, with the BFC allocator switched on for
 the CPU by ``TF_CPU_ALLOCATOR_USE_BFC``), after a first, warm-up step, eagerly and inside
 ``tf.function``, each in its own subprocess (TensorFlow's allocator is not traced by
-tracemalloc). Inside ``tf.function`` the chunked version does not yet save memory: the
-traced graph keeps more of the chunks alive than the eager loop does (see the results).
+tracemalloc). Inside ``tf.function`` the chunked version saves as much as eagerly, because
+every op of a chunk waits for the previous chunk's results.
 
 Run: ``make bench`` (every script), or ``.venv/bin/python benchmarks/bench_linear.py``.
 """

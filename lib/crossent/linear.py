@@ -275,7 +275,8 @@ def linear_cross_entropy_value_and_grad(
     log-sum-exp; a second recomputes each chunk's logits, turns them into that chunk's columns
     of G and adds its share to both gradients: four matrix products of the size of
     ``hidden @ weight.T`` in all, against three for the naive computation, and at most one
-    chunk of logits (and of G) in memory at a time. Same arguments, checks and errors as :func:`linear_cross_entropy`.
+    chunk of logits (and of G) in memory at a time. Same arguments, checks and errors as
+    :func:`linear_cross_entropy`.
 
     Returns
     -------

@@ -236,7 +236,7 @@ def versions() -> dict[str, str]:
 
 
 def linear_cross_entropy(
-    hidden, weight, labels, *, chunk_size=None, ignore_index=None, reduction="mean"
+    hidden, weight, labels, *, chunk_size=None, ignore_index=None, reduction="mean", z_loss=0.0
 ):
     r"""Chunked cross-entropy of ``hidden @ weight.T`` in TensorFlow, differentiable.
 
@@ -251,7 +251,10 @@ def linear_cross_entropy(
     ``tf.function``; the number of classes n must be known when the function is traced (the
     chunks are a Python loop). Eagerly, the inputs are checked as the NumPy version checks
     them; in a traced function, the shapes are checked when tracing and the labels' range with
-    ``tf.debugging`` assertions. Chapter 12 explains it.
+    ``tf.debugging`` assertions. ``z_loss`` adds PaLM's z-loss, ``z_loss * logsumexp(z)**2``
+    per token, as in the NumPy version. Inside ``tf.function`` every op of a chunk waits for
+    the previous chunk, so that TensorFlow's scheduler never holds more than a few chunks of
+    logits at once. Chapter 12 explains it.
 
     Returns
     -------
@@ -274,9 +277,10 @@ def linear_cross_entropy(
            [-0.731059,  0.      ]])
     """
     from ._validate import check_reduction
-    from .linear import REDUCTIONS, _inputs, default_chunk_size
+    from .linear import REDUCTIONS, _inputs, _z_loss, default_chunk_size
 
     check_reduction(reduction, REDUCTIONS)
+    z_loss = _z_loss(z_loss)
     h = hidden if tf.is_tensor(hidden) else tf.convert_to_tensor(as_float_array(hidden, "hidden"))
     w = weight if tf.is_tensor(weight) else tf.convert_to_tensor(as_float_array(weight, "weight"))
     if h.dtype != w.dtype:
@@ -326,17 +330,22 @@ def linear_cross_entropy(
         return tf.math.divide_no_nan(total, tf.cast(count, dtype))  # all ignored: 0
 
     def backward(h_, w_, lse, a):
+        # inside tf.function an op runs as soon as its inputs are ready, so every op of a
+        # chunk waits for the previous chunk's results: otherwise the one-hot P, which needs
+        # only the labels, is made for all the chunks at once, as big as the (m, n) logits
         grad_h = tf.zeros_like(h_)
         grad_w = []
-        last = grad_h
+        # with the z-loss, d(lse + z_loss lse^2)/dz = (1 + 2 z_loss lse) q
+        q_scale = (1 + 2 * z_loss * lse)[:, tf.newaxis] if z_loss else None
         for start, stop in bounds:
-            with tf.control_dependencies([last]):  # one chunk at a time, in order
+            with tf.control_dependencies([grad_h, *grad_w[-1:]]):  # one chunk at a time
                 q = tf.exp(chunk_logits(h_, w_, start, stop) - lse[:, tf.newaxis])
-            p = tf.one_hot(safe - start, stop - start, dtype=dtype)  # 0 outside
-            g = (q - p) * a[:, tf.newaxis]
-            grad_h += tf.matmul(g, w_[start:stop])
-            grad_w.append(tf.matmul(g, h_, transpose_a=True))
-            last = grad_w[-1]
+                if q_scale is not None:
+                    q *= q_scale
+                p = tf.one_hot(safe - start, stop - start, dtype=dtype)  # 0 outside
+                g = (q - p) * a[:, tf.newaxis]
+                grad_h += tf.matmul(g, w_[start:stop])
+                grad_w.append(tf.matmul(g, h_, transpose_a=True))
         return grad_h, tf.concat(grad_w, axis=0)
 
     @tf.custom_gradient
@@ -349,7 +358,9 @@ def linear_cross_entropy(
         run_sum = tf.zeros([m], dtype)
         true_logit = tf.zeros([m], dtype)
         for start, stop in bounds:
-            with tf.control_dependencies([run_max]):  # one chunk at a time, in order
+            # one chunk at a time: in a graph, these logits wait until the previous chunk's
+            # are reduced, not just its maximum
+            with tf.control_dependencies([run_sum, true_logit]):
                 z = chunk_logits(h_, w_, start, stop)
             index = tf.clip_by_value(safe - start, 0, stop - start - 1)
             picked = tf.gather(z, index, axis=1, batch_dims=1)
@@ -360,7 +371,8 @@ def linear_cross_entropy(
             )
             run_max = new_max
         lse = run_max + tf.math.log(run_sum)
-        losses = tf.where(counted, lse - true_logit, tf.zeros_like(lse))
+        per_token = lse - true_logit + z_loss * tf.square(lse) if z_loss else lse - true_logit
+        losses = tf.where(counted, per_token, tf.zeros_like(lse))
         count = tf.reduce_sum(tf.cast(counted, tf.int64))
 
         def grad(upstream):

@@ -489,3 +489,15 @@ def test_tf_version_inside_tf_function_and_its_errors():
         ctf.linear_cross_entropy(H, W, k, chunk_size=0)
     with pytest.raises(ValueError, match="reduction must be one of"):
         ctf.linear_cross_entropy(H, W, k, reduction="mean_over_batch")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_tf_version_z_loss_matches_the_naive_computation(reduction):
+    H, W, k = problem(seed=11, scale=3.0)
+    k[:3] = -100
+    expected = naive_z_loss(H, W, k, 0.05, reduction, ignore_index=-100)
+    ours = tf_chunked(H, W, k, chunk_size=6, reduction=reduction, ignore_index=-100, z_loss=0.05)
+    for a, b in zip(ours, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="z_loss must be a finite number >= 0"):
+        ctf.linear_cross_entropy(H, W, k, ignore_index=-100, z_loss=-1.0)
