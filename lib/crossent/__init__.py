@@ -58,7 +58,8 @@ from .softmax import (
     softmax_naive,
 )
 
-__version__ = "0.1.0"
+#: The version of the book and of this package (one number for both; see CHANGELOG.md).
+__version__ = "1.0.0"
 
 __all__ = [
     "binary_cross_entropy",

@@ -24,7 +24,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 GLOSSARY = ROOT / "glossary.md"
 GUIDE = ROOT / "article_guide.md"
 
-TEXT_SUFFIXES = {".md", ".ipynb", ".py", ".toml", ".yml", ".yaml", ".cfg", ".txt", ".bib"}
+TEXT_SUFFIXES = {".md", ".ipynb", ".py", ".toml", ".yml", ".yaml", ".cfg", ".txt", ".bib", ".cff"}
 TEXT_NAMES = {"Makefile", "run"}  # .ci/run
 SKIP_DIRS = {".git", ".venv", "_build", ".pytest_cache", ".hypothesis", ".ruff_cache"}
 
