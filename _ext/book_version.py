@@ -63,14 +63,17 @@ def citation_bibtex(cff: dict) -> str:
         for a in book["authors"]
     )
     year = str(cff["date-released"])[:4]
+    # @misc, not @book: a book entry wants a publisher, and most styles would print the
+    # version as an edition ("Version 1.0.0 edition").
     return "\n".join(
         [
-            "@book{crossent_book,",
-            f"  author    = {{{authors}}},",
-            f"  title     = {{{book['title']}}},",
-            f"  year      = {{{year}}},",
-            f"  edition   = {{Version {cff['version']}}},",
-            f"  url       = {{{cff['url']}}},",
+            "@misc{crossent_book,",
+            f"  author       = {{{authors}}},",
+            f"  title        = {{{book['title']}}},",
+            f"  year         = {{{year}}},",
+            f"  note         = {{Version {cff['version']}}},",
+            f"  howpublished = {{\\url{{{cff['url']}}}}},",
+            f"  url          = {{{cff['url']}}},",
             "}",
         ]
     )

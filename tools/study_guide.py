@@ -15,8 +15,8 @@ a chapter does:
   benchmarks/bench_suite.py (benchmarks/results/latest.json), kernel start included;
 - **core exercises**: the exercises marked ``:class: core`` in the notebook, and which of them
   ``crossent.check`` checks. tests/notebooks/test_study_guide.py holds every chapter to the
-  rule CONTRIBUTING.md states: one or two core exercises, at least one of them self-checked,
-  none that needs a deep dive.
+  rule CONTRIBUTING.md states: two core exercises, at least one of them self-checked, neither
+  of which needs a deep dive.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Exercise:
     label: str
     title: str
     core: bool
+    text: str = ""  # the exercise's statement, without its options
     checks: list[str] = field(default_factory=list)  # crossent.check functions it names or calls
 
     @property
@@ -126,11 +127,18 @@ def exercises(nb) -> list[Exercise]:
                     if not opt:
                         break
                     options[opt.group("name")] = opt.group("value").split()
+                fence = match.group(1)
+                body = []
+                for text in lines[i + 1 + len(options) :]:
+                    if text.strip() == fence:
+                        break
+                    body.append(text)
                 found.append(
                     Exercise(
                         label=" ".join(options.get("label", [])),
                         title=match.group("title").strip(),
                         core="core" in options.get("class", []),
+                        text="\n".join(body).strip(),
                     )
                 )
         elif cell.cell_type == "code" and found:

@@ -83,14 +83,14 @@ def test_front_page_cites_this_version():
     assert f"(version {crossent.__version__})" in text
     assert f"This is version {crossent.__version__} of the book" in text
     code = visible_text(page, sep="")
-    assert f"edition   = {{Version {crossent.__version__}}}" in code
-    assert "@book{crossent_book," in code
+    assert f"note         = {{Version {crossent.__version__}}}" in code
+    assert "@misc{crossent_book," in code
 
 
 def test_errata_page_shows_the_version_and_how_to_report():
     page = page_text("errata.html")
     text = " ".join(visible_text(page).split())
-    assert f"this is version {crossent.__version__}" in text
+    assert f"this page is version {crossent.__version__}" in text
     for item in ("The page", "The version", "The cell", "What you expected"):
         assert item in text, f"the errata page does not ask for {item.lower()}"
     assert 'href="https://github.com/crossent-book/crossent/issues"' in page

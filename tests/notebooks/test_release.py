@@ -82,7 +82,7 @@ def test_the_citation_text_and_bibtex_carry_the_version():
     c = cff()
     assert f"(version {crossent.__version__})" in book_version.citation_text(c)
     bibtex = book_version.citation_bibtex(c)
-    assert bibtex.startswith("@book{") and f"Version {crossent.__version__}" in bibtex
+    assert bibtex.startswith("@misc{") and f"Version {crossent.__version__}" in bibtex
     assert bibtex.count("{") == bibtex.count("}")
 
 

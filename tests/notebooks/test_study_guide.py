@@ -50,6 +50,11 @@ def test_exercises_are_read_with_their_core_mark_and_their_checks():
         ("ex-c", "Further", False),
     ]
     assert [e.checks for e in found] == [[], ["entropy"], ["softmax"]]
+    assert [e.text for e in found] == [
+        "Compute it.",
+        "Write f.",
+        "Use `crossent.check.softmax` too.",
+    ]
 
 
 def test_a_check_before_any_exercise_belongs_to_none():
@@ -90,7 +95,8 @@ def test_two_core_exercises_one_self_checked_none_after_a_deep_dive(path):
     assert len(core) == 2, f"{path.stem}: core exercises {[e.label for e in core]}, not two"
     assert any(e.self_checked for e in core), f"{path.stem}: no core exercise is self-checked"
     for e in core:
-        assert "deep dive" not in e.title.lower(), f"{e.label} needs a deep dive"
+        statement = f"{e.title} {e.text}".lower()
+        assert "deep dive" not in statement, f"{e.label} needs a deep dive"
         for name in e.checks:
             assert name in crossent.check.__all__, f"{e.label}: crossent.check.{name} missing"
 
