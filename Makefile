@@ -1,7 +1,9 @@
 # Two commands do everything (each sets itself up: virtual environment, pinned installs):
 #   make book   build the book into _build/html
 #   make test   run every check, ending with one summary line
-# Also: make notebooks (re-execute every chapter and store its outputs), make bench (time
+# Also: make pdf (the whole book as one PDF, _build/pdf/crossent-book.pdf, printed by headless
+# Chromium from a single-page build; copied into _build/html for the front page's link; about
+# 2 minutes), make notebooks (re-execute every chapter and store its outputs), make bench (time
 # crossent against TensorFlow and SciPy: benchmarks/README.md), make clean.
 
 PYTHON ?= python3
@@ -9,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test notebooks bench clean setup
+.PHONY: book pdf test notebooks bench clean setup
 
 setup: $(STAMP)
 
@@ -24,6 +26,9 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build -W -n --keep-going --all .
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html in a browser."
+
+pdf: $(STAMP)
+	$(BIN)/python tools/build_pdf.py
 
 test: $(STAMP)
 	$(BIN)/python tools/run_checks.py
