@@ -65,8 +65,10 @@ PRINT_VIEWPORT = {"width": 673, "height": 1001}  # 178 x 265 mm, in CSS pixels
 KEEP_SELECTOR = "div.cell_input, div.cell_output, table, div.admonition, div.proof, div.cell"
 KEEP_HEIGHT = 320
 
-# Make the page ready to print: typeset maths, loaded images, a title page, everything open.
+# Make the page ready to print: typeset maths, loaded images, a title page, everything open;
+# then list what is wider than the printed text (it would be cut off at the paper's edge).
 PREPARE_JS = """async ({title, subtitle, version, date, keepSelector, keepHeight}) => {
+  const WIDE_SELECTOR = "pre, img, table, div.math, mjx-container[display='true'], .cell_output";
   if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
   document.documentElement.classList.add("book-pdf");
   const article = document.querySelector("article.bd-article");
@@ -90,7 +92,12 @@ PREPARE_JS = """async ({title, subtitle, version, date, keepSelector, keepHeight
   for (const el of document.querySelectorAll(keepSelector)) {
     if (el.getBoundingClientRect().height < keepHeight) { el.classList.add("print-keep"); }
   }
+  const column = article.getBoundingClientRect().right;
+  const wide = [...article.querySelectorAll(WIDE_SELECTOR)].filter((el) =>
+    el.getBoundingClientRect().right > column + 1 || el.scrollWidth > el.clientWidth + 1);
   return {
+    overflowing: wide.map((el) => `${el.tagName} in #${el.closest("section").id}: ` +
+                                  el.textContent.replace(/\\s+/g, " ").trim().slice(0, 60)),
     images: images.length,
     broken: images.filter((img) => !img.naturalWidth).map((img) => img.getAttribute("src")),
     untypeset: [...document.querySelectorAll("span.math, div.math")]
@@ -360,6 +367,8 @@ def print_pdf() -> bytes:
                 f"page ready in {time.perf_counter() - start:.1f} s: {state['images']} images, "
                 f"every formula typeset and every <details> open"
             )
+            if state["overflowing"]:  # on paper, what is wider than the text is cut off
+                problems.append(f"wider than the page's text: {state['overflowing']}")
             if state["broken"] or state["untypeset"] or state["closed"]:
                 problems.append(f"not ready to print: {state}")
             if problems:
