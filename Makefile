@@ -2,9 +2,9 @@
 #   make book   build the book into _build/html
 #   make test   run every check, ending with one summary line
 # Also: make pdf (the whole book as one PDF, _build/pdf/crossent-book.pdf, printed by headless
-# Chromium from a single-page build; copied into _build/html for the front page's link; about
-# 2 minutes), make notebooks (re-execute every chapter and store its outputs), make bench (time
-# crossent against TensorFlow and SciPy: benchmarks/README.md), make clean.
+# Chromium from a single-page build and copied into _build/html for the front page's link;
+# 2-3 minutes on 2 cores), make notebooks (re-execute every chapter and store its outputs),
+# make bench (time crossent against TensorFlow and SciPy: benchmarks/README.md), make clean.
 
 PYTHON ?= python3
 VENV   := .venv
