@@ -1,15 +1,17 @@
 # Two commands do everything (each sets itself up: virtual environment, pinned installs):
 #   make book   build the book into _build/html
 #   make test   run every check, ending with one summary line
-# Also: make notebooks (re-execute every chapter and store its outputs), make bench (time
-# crossent against TensorFlow and SciPy: benchmarks/README.md), make clean.
+# Also: make pdf (the whole book as one PDF, _build/pdf/crossent-book.pdf, printed by headless
+# Chromium from a single-page build and copied into _build/html for the front page's link;
+# 2-3 minutes on 2 cores), make notebooks (re-execute every chapter and store its outputs),
+# make bench (time crossent against TensorFlow and SciPy: benchmarks/README.md), make clean.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test notebooks bench clean setup
+.PHONY: book pdf test notebooks bench clean setup
 
 setup: $(STAMP)
 
@@ -24,6 +26,9 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build -W -n --keep-going --all .
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html in a browser."
+
+pdf: $(STAMP)
+	$(BIN)/python tools/build_pdf.py
 
 test: $(STAMP)
 	$(BIN)/python tools/run_checks.py

@@ -13,8 +13,11 @@ Called by `make test` (and so by `.ci/run`) inside the project's virtual environ
    holding only what Colab has plus the built wheel of crossent (no repository, no myst-nb),
    must reproduce its stored outputs; the dependency ranges must admit Colab's versions;
 6. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
-7. site: the checks in tests/book over the built HTML;
-8. browser: tests/book/test_browser.py opens every page in headless Chromium (Debian's
+7. pdf: tools/build_pdf.py prints the book to _build/pdf/crossent-book.pdf with headless
+   Chromium and copies it into _build/html, where the front page links to it (checked by
+   tests/book/test_pdf.py in the next stage);
+8. site: the checks in tests/book over the built HTML and the PDF;
+9. browser: tests/book/test_browser.py opens every page in headless Chromium (Debian's
    `chromium` package). Without Chromium these tests are skipped and the summary says so;
    with CI=true a missing Chromium is a failure.
 
@@ -42,11 +45,15 @@ BIN = Path(sys.executable).parent
 BROWSER_TEST = "tests/book/test_browser.py"
 
 
+SKIPPED = 77  # a non-pytest stage that exits with this could not run here (automake's code)
+
+
 @dataclass
 class Stage:
     name: str
     commands: list[list[str]]
     junit: Path | None = None  # set for pytest stages: tests are counted from this report
+    skip_reason: str = ""  # why a non-pytest stage exited with SKIPPED
 
 
 def pytest_stage(name: str, args: list[str]) -> Stage:
@@ -73,6 +80,11 @@ def stages() -> list[Stage]:
         pytest_stage("chapters", ["tests/notebooks"]),
         pytest_stage("colab", ["tests/colab"]),
         Stage("book", [build]),
+        Stage(
+            "pdf",
+            [[sys.executable, str(ROOT / "tools" / "build_pdf.py")]],
+            skip_reason="no Chromium to print the PDF with (sudo apt-get install chromium)",
+        ),
         pytest_stage("site", ["tests/book", f"--ignore={BROWSER_TEST}"]),
         pytest_stage("browser", [BROWSER_TEST]),
     ]
@@ -117,6 +129,8 @@ def main() -> int:
             if codes[0] not in (0, 5) and failed == 0:  # pytest broke before reporting a failure
                 failed = 1
             reasons = skip_reasons(stage.junit)
+        elif SKIPPED in codes and all(code in (0, SKIPPED) for code in codes):
+            passed, failed, skipped, reasons = 0, 0, 1, [stage.skip_reason]
         else:
             ok = all(code == 0 for code in codes)
             passed, failed, skipped, reasons = int(ok), int(not ok), 0, []
