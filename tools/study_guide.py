@@ -2,9 +2,9 @@
 
 Usage: python tools/study_guide.py      (a plain-text summary of every chapter)
 
-The study guide (study_guide.md, through the ``{study-guide}`` directive of _ext/study_guide.py)
-shows, for each chapter, figures that must never be typed by hand, because they change whenever
-a chapter does:
+The study guide (study_guide.md, through the ``{study-guide}`` directive of
+_ext/study_guide_tables.py) shows, for each chapter, figures that must never be typed by hand,
+because they change whenever a chapter does:
 
 - **builds on**: the earlier chapters it links to with ``{doc}`` or names ("chapter 10's
   network", "chapters 4-5");

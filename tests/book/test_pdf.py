@@ -159,7 +159,8 @@ def unnumbered(pages: list[str]) -> list[int]:
 def test_every_chapter_has_a_bookmark_on_the_page_where_it_starts(reader, pages):
     marks = {title: page for depth, title, page in bookmarks(reader) if depth == 1}
     titles = chapter_titles()
-    assert len(titles) == 18, titles
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    assert len(titles) == sum(len(part["chapters"]) for part in toc["parts"]) > 12, titles
     absent = [title for title in titles if title not in marks]
     assert not absent, f"chapters without a bookmark: {absent}"
     wrong = [t for t in titles if compact(t) not in compact(pages[marks[t] - 1])]
