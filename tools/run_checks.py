@@ -12,9 +12,12 @@ Called by `make test` (and so by `.ci/run`) inside the project's virtual environ
 5. colab: tests/colab: each chapter run alone, in an empty directory, in a virtual environment
    holding only what Colab has plus the built wheel of crossent (no repository, no myst-nb),
    must reproduce its stored outputs; the dependency ranges must admit Colab's versions;
-6. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
-7. site: the checks in tests/book over the built HTML;
-8. browser: tests/book/test_browser.py opens every page in headless Chromium (Debian's
+6. lab: tests/lab: `make lab` as a reader runs it: .venv-lab and the kernel "crossent book"
+   set up, JupyterLab started on a workbook, asked for its kernels and stopped with Ctrl-C;
+   a working copy run with that kernel reproduces the stored outputs; workbook/ is ignored;
+7. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
+8. site: the checks in tests/book over the built HTML;
+9. browser: tests/book/test_browser.py opens every page in headless Chromium (Debian's
    `chromium` package). Without Chromium these tests are skipped and the summary says so;
    with CI=true a missing Chromium is a failure.
 
@@ -72,6 +75,7 @@ def stages() -> list[Stage]:
         pytest_stage("nbval", [*nbval, "chapters"]),
         pytest_stage("chapters", ["tests/notebooks"]),
         pytest_stage("colab", ["tests/colab"]),
+        pytest_stage("lab", ["tests/lab"]),
         Stage("book", [build]),
         pytest_stage("site", ["tests/book", f"--ignore={BROWSER_TEST}"]),
         pytest_stage("browser", [BROWSER_TEST]),
