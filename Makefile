@@ -3,15 +3,21 @@
 #   make test   run every check, ending with one summary line
 # Also: make pdf (the whole book as one PDF, _build/pdf/crossent-book.pdf, printed by headless
 # Chromium from a single-page build and copied into _build/html for the front page's link;
-# 2-3 minutes on 2 cores), make notebooks (re-execute every chapter and store its outputs),
-# make bench (time crossent against TensorFlow and SciPy: benchmarks/README.md), make clean.
+# 2-3 minutes on 2 cores), make lab (JupyterLab on a working copy of the chapters, workbook/,
+# with the kernel "crossent book"; make workbook-reset CHAPTER=05 restores one chapter), make
+# notebooks (re-execute every chapter and store its outputs), make bench (time crossent against
+# TensorFlow and SciPy: benchmarks/README.md), make clean.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# JupyterLab lives in its own environment (requirements-lab.txt), so .venv stays what the
+# tests need; its kernel is .venv's Python (tools/lab.py).
+LAB_VENV  := .venv-lab
+LAB_STAMP := $(LAB_VENV)/.installed
 
-.PHONY: book pdf test notebooks bench clean setup
+.PHONY: book pdf test notebooks bench clean setup lab lab-setup workbook-reset
 
 setup: $(STAMP)
 
@@ -22,6 +28,21 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $(STAMP)
+
+$(LAB_STAMP): requirements-lab.txt
+	@test -x $(LAB_VENV)/bin/python || $(PYTHON) -m venv $(LAB_VENV)
+	$(LAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LAB_VENV)/bin/python -m pip install --quiet -r requirements-lab.txt
+	@touch $(LAB_STAMP)
+
+lab-setup: $(STAMP) $(LAB_STAMP)
+	$(BIN)/python tools/lab.py kernel
+
+lab: lab-setup
+	$(BIN)/python tools/lab.py open
+
+workbook-reset: $(STAMP)
+	$(BIN)/python tools/lab.py reset "$(CHAPTER)"
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build -W -n --keep-going --all .

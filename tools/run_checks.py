@@ -12,14 +12,17 @@ Called by `make test` (and so by `.ci/run`) inside the project's virtual environ
 5. colab: tests/colab: each chapter run alone, in an empty directory, in a virtual environment
    holding only what Colab has plus the built wheel of crossent (no repository, no myst-nb),
    must reproduce its stored outputs; the dependency ranges must admit Colab's versions;
-6. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
-7. pdf: tools/build_pdf.py prints the book to _build/pdf/crossent-book.pdf with headless
+6. lab: tests/lab: `make lab` as a reader runs it: .venv-lab and the kernel "crossent book"
+   set up, JupyterLab started on a workbook, asked for its kernels and stopped with Ctrl-C;
+   a working copy run with that kernel reproduces the stored outputs; workbook/ is ignored;
+7. book: `jupyter-book build -W -n --keep-going --all`, which must report zero warnings;
+8. pdf: tools/build_pdf.py prints the book to _build/pdf/crossent-book.pdf with headless
    Chromium and copies it into _build/html, where the front page links to it (checked by
    tests/book/test_pdf.py in the next stage);
-8. site: the checks in tests/book over the built HTML and the PDF;
-9. browser: tests/book/test_browser.py opens every page in headless Chromium (Debian's
-   `chromium` package). Without Chromium these tests are skipped and the summary says so;
-   with CI=true a missing Chromium is a failure.
+9. site: the checks in tests/book over the built HTML and the PDF;
+10. browser: tests/book/test_browser.py opens every page in headless Chromium (Debian's
+    `chromium` package). Without Chromium these tests are skipped and the summary says so;
+    with CI=true a missing Chromium is a failure.
 
 Every stage runs even if an earlier one failed, so one run shows every problem. The last line
 is `summary: N passed, N failed, N skipped`, counting individual tests (a non-pytest stage
@@ -79,6 +82,7 @@ def stages() -> list[Stage]:
         pytest_stage("nbval", [*nbval, "chapters"]),
         pytest_stage("chapters", ["tests/notebooks"]),
         pytest_stage("colab", ["tests/colab"]),
+        pytest_stage("lab", ["tests/lab"]),
         Stage("book", [build]),
         Stage(
             "pdf",

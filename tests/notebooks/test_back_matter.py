@@ -26,7 +26,16 @@ GUIDE = ROOT / "article_guide.md"
 
 TEXT_SUFFIXES = {".md", ".ipynb", ".py", ".toml", ".yml", ".yaml", ".cfg", ".txt", ".bib", ".cff"}
 TEXT_NAMES = {"Makefile", "run"}  # .ci/run
-SKIP_DIRS = {".git", ".venv", "_build", ".pytest_cache", ".hypothesis", ".ruff_cache"}
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    ".venv-lab",
+    "workbook",
+    "_build",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+}
 
 # Built from parts, so that this file does not name what it looks for.
 _UP, _SHARED, _SEED = "..", "shared", "seed"
