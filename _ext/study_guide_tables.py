@@ -45,11 +45,14 @@ def load_tool(srcdir: str):
     return module
 
 
+NBSP = "\u00a0"  # "about 5 s" never breaks in a narrow column (a phone, the PDF)
+
+
 def seconds_text(seconds: float) -> str:
     """A run time a reader can plan with: rounded up to 5 s, whole minutes past 90 s."""
     if seconds > 90:
-        return f"about {math.ceil(seconds / 60)} min"
-    return f"about {max(5, 5 * math.ceil(seconds / 5))} s"
+        return f"about{NBSP}{math.ceil(seconds / 60)}{NBSP}min"
+    return f"about{NBSP}{max(5, 5 * math.ceil(seconds / 5))}{NBSP}s"
 
 
 def chapter_link(c) -> str:
@@ -104,15 +107,15 @@ class StudyGuide(SphinxDirective):
                 run_cell = seconds_text(run)
                 total_run += run
             total_read += c.reading_minutes
-            dives = f"{c.deep_dive_minutes} min" if c.deep_dive_minutes else "none"
+            dives = f"{c.deep_dive_minutes}{NBSP}min" if c.deep_dive_minutes else "none"
             lines.append(
                 f"| {chapter_link(c)} | {number_links(c.builds_on, by_number)} | "
-                f"{', '.join(c.uses) or 'NumPy only'} | {c.reading_minutes} min | {dives} | "
+                f"{', '.join(c.uses) or 'NumPy only'} | {c.reading_minutes}{NBSP}min | {dives} | "
                 f"{run_cell} |"
             )
         hours = total_read / 60
         lines.append(
-            f"| **All {len(chapters)} chapters** | | | **about {hours:.0f} h** | | "
+            f"| **All {len(chapters)} chapters** | | | **about{NBSP}{hours:.0f}{NBSP}h** | | "
             f"**{seconds_text(total_run)}** |"
         )
         return lines
