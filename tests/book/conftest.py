@@ -1,4 +1,4 @@
-"""Fixtures for the browser test: the built book served on localhost, and a headless Chromium.
+"""Fixtures for the browser test: the book served on localhost, a headless Chromium, axe-core.
 
 The browser is Debian's `chromium` package (never a browser downloaded by `playwright install`),
 driven through Playwright's Python API. Without it the browser tests are skipped, with a reason
@@ -52,11 +52,11 @@ def find_chromium() -> str | None:
     return shutil.which("chromium")
 
 
-def skip_or_fail(problem: str) -> None:
+def skip_or_fail(problem: str, how: str = HOW_TO_ENABLE) -> None:
     """Skip with a reason that says how to enable the test; under CI=true, fail instead."""
     if in_ci():
-        pytest.fail(f"{problem} and CI=true, so this is a failure: {HOW_TO_ENABLE}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {problem}; to run them, {HOW_TO_ENABLE}")
+        pytest.fail(f"{problem} and CI=true, so this is a failure: {how}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {problem}; to run them, {how}")
 
 
 @pytest.fixture(scope="session")
@@ -128,3 +128,24 @@ def browser_context(chromium_path, tmp_path_factory):
             yield context
         finally:
             context.close()
+
+
+def load_axe():
+    """axe-core (bundled, offline, by the pinned axe-playwright-python), or None if missing."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        return None
+    return Axe()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """The accessibility checker the browser test runs on every page; see load_axe()."""
+    checker = load_axe()
+    if checker is None:
+        skip_or_fail(
+            "the Python package axe-playwright-python is not installed",
+            "pip install -r requirements.txt",
+        )
+    return checker

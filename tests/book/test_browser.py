@@ -5,13 +5,19 @@ on 127.0.0.1 by a thread of this test (see conftest.py). Any request to another 
 and counted as a failure: the book must work offline. For every page: no console errors, no
 failed requests, MathJax has typeset every formula and left no raw TeX, every image has loaded
 and has alt text, and nothing (a display formula, code, an image) is wider than the text column
-at 1280 px. Chapter pages also: the Colab launch link opens this chapter's notebook in
-this repository, and the first solution dropdown opens when clicked; a full-page screenshot of
-each, as it first appears, goes to _build/screenshots/. The search page finds "softmax", and
-finds the glossary by a Chinese term in either script.
+at 1280 px. The same page load is then resized to a tablet's 768 px and a phone's 390 px: at
+every width the page must not scroll sideways (a wide formula or table scrolls inside its own
+box), and on a phone long inline code may break only where _static/narrow_screens.js lets it.
+axe-core audits every page at 1280 px, and again at 390 px for the rules whose outcome depends
+on the width (what scrolls, the header's controls): a serious or critical violation fails the
+page; the moderate and minor ones are counted in _build/test-reports/axe.txt. Chapter pages
+also: the Colab launch link opens this chapter's notebook in this repository, and the first
+solution dropdown opens when clicked; a full-page screenshot of each, as it first appears at
+1280 px, and one at 390 px (first solution and deep dive open) go to _build/screenshots/. The
+search page finds "softmax", and finds the glossary by a Chinese term in either script.
 
-Needs Debian's chromium (`sudo apt-get install chromium`); without it these tests are skipped,
-or fail when CI=true.
+Needs Debian's chromium (`sudo apt-get install chromium`) and axe-playwright-python (pinned in
+requirements.txt); without them these tests are skipped, or fail when CI=true.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import os
 import re
 import subprocess
 import sys
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlparse
@@ -31,11 +39,13 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 WEIGHT_REPORT = ROOT / "_build" / "test-reports" / "browser-page-weight.txt"
+AXE_REPORT = ROOT / "_build" / "test-reports" / "axe.txt"
+DESKTOP, TABLET, PHONE = 1280, 768, 390  # px; conftest.py opens pages at 1280 x 900
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 sys.path.insert(0, str(ROOT / "tools"))
 
 from chapter_template import repository  # noqa: E402
-from conftest import serve  # noqa: E402
+from conftest import load_axe, serve  # noqa: E402
 from test_page_weight import PAGE_LIMIT  # noqa: E402
 
 
@@ -157,6 +167,109 @@ IMAGES_JS = """async () => {
 }"""
 
 
+# Whether the page scrolls sideways at the current width, and if so the element to blame: of
+# the elements that can widen the page (not inside a box that clips or scrolls its content, not
+# fixed), the one whose box or content reaches furthest right; of equal reach, the innermost
+# (a paragraph reaches as far as the word that sticks out of it).
+FITS_JS = """() => {
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  if (root.scrollWidth <= width + 1) return null;
+  const shut = new Map();  // element -> nothing inside it can widen the page
+  let best = null;
+  for (const el of document.body.querySelectorAll("*")) {
+    const style = getComputedStyle(el);
+    const out = shut.get(el.parentElement) || style.position === "fixed" ||
+                style.display === "none";
+    shut.set(el, out || style.overflowX !== "visible");
+    if (out) continue;
+    const box = el.getBoundingClientRect();
+    const reach = Math.max(box.right, box.left + el.scrollWidth) + window.scrollX;
+    if (reach > width + 1 && (!best || reach > best.reach + 0.5 ||
+                              (reach > best.reach - 0.5 && best.el.contains(el)))) {
+      best = {el, reach};
+    }
+  }
+  const found = {pageWidth: root.scrollWidth, width};
+  if (best) {
+    const el = best.el;
+    Object.assign(found, {
+      tag: el.tagName.toLowerCase(), cls: el.getAttribute("class") || "",
+      elementWidth: Math.round(el.getBoundingClientRect().width), reach: Math.round(best.reach),
+      text: el.textContent.trim().replace(/\\s+/g, " ").slice(0, 60),
+    });
+  }
+  return found;
+}"""
+# Inline code outside tables that breaks between two characters narrow_screens.js did not mark:
+# each piece between its <wbr>s is a text node, and one that spans two lines although it would
+# fit on one was broken in the middle of a name.
+CODE_BREAKS_JS = """() => {
+  const bad = [];
+  const range = document.createRange();
+  for (const code of document.querySelectorAll("article code.docutils.literal")) {
+    if (code.closest("table") || !code.checkVisibility()) continue;
+    const column = code.parentElement.closest("p, li, dd, dt, figcaption, div");
+    const room = column ? column.getBoundingClientRect().width : Infinity;
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.data.trim()) continue;
+      range.selectNodeContents(node);
+      const boxes = [...range.getClientRects()].filter((r) => r.width > 0);
+      const lines = new Set(boxes.map((r) => Math.round(r.top)));
+      const wide = boxes.reduce((sum, r) => sum + r.width, 0);
+      if (lines.size > 1 && wide <= room) {
+        bad.push(`${JSON.stringify(node.data)} in ${JSON.stringify(code.textContent.trim())}`);
+      }
+    }
+  }
+  return bad;
+}"""
+# axe-core's rules whose outcome can change with the width of the screen: a box that scrolls
+# only on a phone must be reachable by keyboard, and the header's buttons, hidden at 960 px and
+# wider (_static/custom.css), show. All the rules run at 1280 px.
+NARROW_RULES = [
+    "scrollable-region-focusable",
+    "button-name",
+    "link-name",
+    "aria-hidden-focus",
+    "nested-interactive",
+]
+SERIOUS = {"serious", "critical"}
+
+
+def audit(axe, page, rules: list[str] | None = None) -> tuple[list[str], Counter]:
+    """axe-core's audit of the page as it is now (all its rules, or only `rules`).
+
+    Returns a description of each serious or critical violation, with up to three of the
+    elements at fault and what is wrong with each, and how many elements violate each rule of
+    moderate or minor impact ("rule (impact)": count).
+    """
+    # Not "cssom" in `preload`: axe-core 4.12 fetches a stylesheet's @import ("../basic.css" in
+    # the theme's styles/theme.css) relative to the page instead of the stylesheet, a 404 the
+    # page checks count. The CSSOM serves one rule only, css-orientation-lock, which is
+    # experimental and off by default (and the book's CSS has no orientation query).
+    options: dict = {"resultTypes": ["violations"], "preload": {"assets": ["media"]}}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    serious, lesser = [], Counter()
+    for violation in axe.run(page, options=options).response["violations"]:
+        nodes = violation["nodes"]
+        if violation["impact"] not in SERIOUS:
+            lesser[f"{violation['id']} ({violation['impact']})"] += len(nodes)
+            continue
+        where = "; ".join(
+            f"{' '.join(map(str, node['target']))}: "
+            + " ".join(node.get("failureSummary", "").splitlines()[1:2]).strip()
+            for node in nodes[:3]
+        )
+        serious.append(
+            f"{violation['id']} ({violation['impact']}, {len(nodes)} elements): "
+            f"{violation['help']}. {where}"
+        )
+    return serious, lesser
+
+
 @dataclass
 class Visit:
     """A page opened in the browser, and everything that went wrong while it loaded."""
@@ -260,12 +373,94 @@ def check_page(v: Visit, source: str) -> None:
             problems.append(f"image without alt text: {img['src']}")
 
 
+def describe_overflow(wide: dict) -> str:
+    what = f"at {wide['width']} px the page is {wide['pageWidth']} px wide and scrolls sideways"
+    if "tag" not in wide:
+        return what
+    cls = f' class="{wide["cls"]}"' if wide["cls"] else ""
+    return (
+        f"{what}; the widest element is <{wide['tag']}{cls}>, {wide['elementWidth']} px wide, "
+        f"reaching {wide['reach']} px: {wide['text']!r}"
+    )
+
+
+def check_widths(v: Visit, axe, screenshot: Path | None = None) -> None:
+    """The page at 1280, 768 and 390 px: it never scrolls sideways, and on the phone inline code
+    breaks only at the places narrow_screens.js marks and axe finds nothing serious in what
+    depends on the width. Leaves the page at 390 px (`screenshot`: a full-page one there).
+
+    The page is resized, not loaded again: the browser lays it out afresh for the new width (CSS
+    media queries and all), which is what a fresh load at that width showed too, at a fraction
+    of the time.
+    """
+    page, problems = v.page, v.problems
+    for width, height in ((DESKTOP, 900), (TABLET, 1024), (PHONE, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        wide = page.evaluate(FITS_JS)
+        if wide:
+            problems.append(describe_overflow(wide))
+    resized = time.monotonic()
+    problems.extend(
+        f"at {PHONE} px inline code breaks inside a name: {item}"
+        for item in page.evaluate(CODE_BREAKS_JS)
+    )
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+    if axe is not None:
+        # pydata-sphinx-theme gives a table or output that scrolls at the new width its
+        # tabindex 300 ms after the resize.
+        page.wait_for_timeout(max(0, 400 - 1000 * (time.monotonic() - resized)))
+        serious, _ = audit(axe, page, NARROW_RULES)
+        problems.extend(f"axe at {PHONE} px: {item}" for item in serious)
+
+
+@pytest.fixture(scope="session")
+def auditor():
+    """axe-core for the page tests, or None: test_axe_core_is_installed then skips or fails."""
+    return load_axe()
+
+
+@pytest.fixture(scope="module")
+def axe_report():
+    """Each page's moderate and minor axe-core violations, written when the module is done."""
+    pages: dict[str, Counter] = {}
+    yield pages
+    if pages:
+        AXE_REPORT.parent.mkdir(parents=True, exist_ok=True)
+        lines = [
+            "axe-core's moderate and minor violations on each page at 1280 px (rule (impact):"
+            " elements); a serious or critical one fails the browser test"
+        ]
+        for path in sorted(pages):
+            counts = ", ".join(f"{rule}: {n}" for rule, n in sorted(pages[path].items()))
+            lines.append(f"{path:<36} {counts or 'none'}")
+        AXE_REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def audit_page(v: Visit, axe, path: str, report: dict) -> None:
+    """axe-core's full audit of the page as it first appears at 1280 px."""
+    if axe is None:
+        return
+    serious, lesser = audit(axe, v.page)
+    v.problems.extend(f"axe at {DESKTOP} px: {item}" for item in serious)
+    report[path] = lesser
+
+
+def test_axe_core_is_installed(axe):
+    """Without axe-playwright-python the page tests run without their audit: say so here."""
+    assert axe is not None
+
+
 @pytest.mark.parametrize("path", OTHER_PAGES)
-def test_page_loads_offline_with_math_and_images(visit, path):
+def test_page_loads_offline_with_math_and_images(visit, auditor, axe_report, path):
+    """Every page: the checks of check_page() and check_widths(), and axe-core's audit."""
     source = (HTML / path).read_text(encoding="utf-8")
     v = visit(path)
     settle(v, source)
     check_page(v, source)
+    audit_page(v, auditor, path, axe_report)
+    check_widths(v, auditor)
     v.assert_no_problems()
 
 
@@ -281,7 +476,9 @@ def weights():
 
 
 @pytest.mark.parametrize("path", CHAPTER_PAGES, ids=[Path(p).stem for p in CHAPTER_PAGES])
-def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit, weights, path):
+def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(
+    visit, weights, auditor, axe_report, path
+):
     """A chapter page passes every check of the other pages, and these as well."""
     stem = Path(path).stem
     source = (HTML / path).read_text(encoding="utf-8")
@@ -292,6 +489,7 @@ def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit,
     page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"), full_page=True)
     check_page(v, source)
     v.problems.extend(f"a code line wraps: {item}" for item in page.evaluate(WRAPPED_CODE_JS))
+    audit_page(v, auditor, path, axe_report)
     loaded = page.evaluate(LOADED_JS)
     weights.append(
         f"{stem:<20} HTML + images {(loaded['html'] + loaded['images']) / 1e6:5.2f} MB, "
@@ -330,6 +528,8 @@ def test_chapter_page_loads_offline_launches_in_colab_and_opens_solutions(visit,
         assert not content.is_visible(), "a deep dive's content shows while it is closed"
         first.locator(":scope > summary").click()
         content.wait_for(state="visible", timeout=5_000)
+    # Last, as it leaves the page at phone width; the opened solution and deep dive are checked too.
+    check_widths(v, auditor, SCREENSHOTS / f"{stem}-{PHONE}.png")
     v.assert_no_problems()
 
 
@@ -427,3 +627,77 @@ def test_the_page_checks_fail_on_a_broken_page(browser_context, tmp_path):
     ]
     missing = [item for item in expected if item not in text]
     assert not missing, f"the checks missed {missing}; they reported:\n{text}"
+
+
+INACCESSIBLE_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>inaccessible</title></head>
+<body><main><h1>A page with three accessibility problems</h1>
+<p style="color: #b4b4b4; background: #ffffff">Light grey text on white.</p>
+<input type="text">
+<div style="width: 200px; overflow-x: auto">
+  <p style="width: 600px">A box that scrolls sideways but cannot get the keyboard's focus.</p>
+</div>
+</main></body></html>
+"""
+# The same page with each problem fixed: dark text, a label, a box that takes the focus.
+ACCESSIBLE_PAGE = (
+    INACCESSIBLE_PAGE.replace("#b4b4b4", "#222832")
+    .replace('<input type="text">', '<label>Name <input type="text"></label>')
+    .replace('overflow-x: auto"', 'overflow-x: auto" tabindex="0"')
+)
+
+
+def test_the_audit_finds_serious_violations_and_only_those(browser_context, axe):
+    """audit(), as the page tests call it, on a page with low contrast text, an input without a
+    label and a scrolling box out of the keyboard's reach; then on the page with them fixed."""
+    page = browser_context.new_page()
+    try:
+        page.set_content(INACCESSIBLE_PAGE)
+        found = {item.split(" ", 1)[0] for item in audit(axe, page)[0]}
+        narrow = {item.split(" ", 1)[0] for item in audit(axe, page, NARROW_RULES)[0]}
+        page.set_content(ACCESSIBLE_PAGE)
+        fixed, _ = audit(axe, page)
+    finally:
+        page.close()
+    assert {"color-contrast", "label", "scrollable-region-focusable"} <= found, found
+    assert narrow == {"scrollable-region-focusable"}, narrow
+    assert not fixed, fixed
+
+
+NAME = "crossent.sparse_softmax_cross_entropy_with_logits"
+TOO_WIDE_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>too wide</title></head>
+<body><article class="bd-article">
+<p>Inline code, as Sphinx writes it: <code class="docutils literal notranslate"><span
+class="pre">{NAME}(labels,</span> <span class="pre">logits)</span></code> in a sentence.</p>
+<p style="width: 20ch; font: 16px monospace">0123456789 <code class="docutils literal
+notranslate"><span class="pre">q_min=1e-7)</span></code></p>
+<div class="too-wide" style="width: 900px">A box 900 px wide.</div>
+</article></body></html>
+"""
+
+
+def test_the_width_checks_name_what_is_too_wide_and_where_code_breaks(browser_context):
+    """check_widths() on a page with a 900 px box, and inline code that the browser breaks after
+    its "-" ("q_min=1e-" fits the rest of a 20-character line); then without the box, with the
+    book's CSS and narrow_screens.js, which break that code after its "_" instead."""
+    page = browser_context.new_page()
+    try:
+        page.set_content(TOO_WIDE_PAGE)
+        bare = Visit(page)
+        check_widths(bare, None)
+        page.set_viewport_size({"width": DESKTOP, "height": 900})
+        page.set_content(TOO_WIDE_PAGE.replace('style="width: 900px"', ""))
+        page.add_style_tag(path=str(ROOT / "_static" / "custom.css"))
+        page.add_script_tag(path=str(ROOT / "_static" / "narrow_screens.js"))
+        book = Visit(page)
+        check_widths(book, None)
+    finally:
+        page.close()
+    text = "\n".join(bare.problems)
+    for width in (TABLET, PHONE):
+        assert f"at {width} px the page is" in text, text
+        assert 'the widest element is <div class="too-wide">, 900 px wide' in text, text
+    assert f"at {DESKTOP} px" not in text, text
+    assert 'inline code breaks inside a name: "q_min=1e-7)"' in text, text
+    assert not book.problems, book.problems
