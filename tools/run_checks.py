@@ -90,7 +90,9 @@ def stages() -> list[Stage]:
             skip_reason="no Chromium to print the PDF with (sudo apt-get install chromium)",
         ),
         pytest_stage("site", ["tests/book", f"--ignore={BROWSER_TEST}"]),
-        pytest_stage("browser", [BROWSER_TEST]),
+        # Two workers (pytest-xdist), one per core: each opens its own server and browser, and
+        # the axe-core audits of 23 pages at two widths take half the wall time.
+        pytest_stage("browser", [BROWSER_TEST, "-n", "2"]),
     ]
 
 

@@ -421,6 +421,13 @@ def auditor():
     return load_axe()
 
 
+def worker_file(path: Path) -> Path:
+    """`path`, or under pytest-xdist (the test command runs this file on two workers) one file
+    per worker, axe.gw0.txt, axe.gw1.txt, ..., so that no worker overwrites another's lines."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return path.with_name(f"{path.stem}.{worker}{path.suffix}") if worker else path
+
+
 @pytest.fixture(scope="module")
 def axe_report():
     """Each page's moderate and minor axe-core violations, written when the module is done."""
@@ -435,7 +442,7 @@ def axe_report():
         for path in sorted(pages):
             counts = ", ".join(f"{rule}: {n}" for rule, n in sorted(pages[path].items()))
             lines.append(f"{path:<36} {counts or 'none'}")
-        AXE_REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        worker_file(AXE_REPORT).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def audit_page(v: Visit, axe, path: str, report: dict) -> None:
@@ -472,7 +479,8 @@ def weights():
     if lines:
         WEIGHT_REPORT.parent.mkdir(parents=True, exist_ok=True)
         header = "what a first visit to each chapter page loads (decoded bytes, every request)"
-        WEIGHT_REPORT.write_text("\n".join([header, *sorted(lines)]) + "\n", encoding="utf-8")
+        report = worker_file(WEIGHT_REPORT)
+        report.write_text("\n".join([header, *sorted(lines)]) + "\n", encoding="utf-8")
 
 
 @pytest.mark.parametrize("path", CHAPTER_PAGES, ids=[Path(p).stem for p in CHAPTER_PAGES])
