@@ -566,6 +566,23 @@ def test_search_finds_softmax(visit):
     v.assert_no_problems()
 
 
+def test_captions_are_in_the_texts_colour_and_weight(visit):
+    """A figure's caption says what to look at: not the theme's thin muted grey (issue 14)."""
+    v = visit("chapters/02_entropy.html")
+    styles = v.page.evaluate(
+        """() => {
+          const body = getComputedStyle(document.querySelector("article p")).color;
+          return [...document.querySelectorAll("figure figcaption")].map(c => {
+            const s = getComputedStyle(c);
+            return [s.color === body, Number(s.fontWeight)];
+          });
+        }"""
+    )
+    assert styles, "chapter 2 has no figure caption"
+    assert all(same and weight >= 400 for same, weight in styles), styles
+    v.assert_no_problems()
+
+
 @pytest.mark.parametrize(
     "term", ["交叉熵", "資訊熵", "对数几率"], ids=["both-scripts", "traditional", "simplified"]
 )
