@@ -24,21 +24,18 @@ today's, or that of SOURCE_DATE_EPOCH when it is set (a reproducible build).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
-import http.server
 import logging
 import os
 import re
 import shutil
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlparse
+
+from local_server import serve  # tools/, this script's directory
 
 ROOT = Path(__file__).resolve().parents[1]
 SINGLE_HTML = ROOT / "_build" / "pdf-html"
@@ -195,29 +192,6 @@ def build_single_html() -> None:
         raise SystemExit(f"build_pdf: the singlehtml build failed or warned ({result})")
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    timeout = 30
-
-    def log_message(self, format, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """`directory` on a free port of 127.0.0.1 (as tests/book/conftest.py serves the site)."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="pdf-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
 def chapter_pages(pdf: bytes, targets: list[dict]) -> dict[str, int]:
     """{element id: first page} for each part and chapter, from the PDF's bookmarks.
 
@@ -336,7 +310,7 @@ def print_pdf() -> bytes:
             problems.append(f"request to another host: {request_route.request.url}")
             request_route.abort("blockedbyclient")
 
-    with serve(SINGLE_HTML) as url, sync_playwright() as playwright:
+    with serve(SINGLE_HTML, name="pdf-server") as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000
         )

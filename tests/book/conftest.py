@@ -9,15 +9,17 @@ so that CI cannot pass without having looked at the book in a browser.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import os
 import shutil
-import threading
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import local_server
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
@@ -67,31 +69,11 @@ def chromium_path() -> str:
     return path
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    timeout = 30  # a stuck connection cannot hold a server thread for ever
-
-    def log_message(self, format, *args):
-        pass
-
-
 @contextlib.contextmanager
 def serve(directory: Path) -> Iterator[str]:
-    """Serve `directory` on a free port of 127.0.0.1 from a thread; yield the base URL."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
-    thread.start()
-    watchdog = threading.Timer(SERVER_LIFETIME, server.shutdown)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        watchdog.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    """Serve `directory` on 127.0.0.1 (tools/local_server.py), for at most SERVER_LIFETIME s."""
+    with local_server.serve(directory, lifetime=SERVER_LIFETIME) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
